@@ -1,0 +1,44 @@
+/**
+ * `ladder.yaml` next to runs (or in any folder above them, up to the ingest root) overrides
+ * conventions. For ingest: metric roles. Keys other sections of ladder read (nuisance and
+ * scientific hyperparameters, the objective) are accepted and passed through.
+ */
+import { z } from 'zod';
+import type { Roles } from '../model/run.js';
+
+export const CONFIG_FILE = 'ladder.yaml';
+
+const RolesSchema = z
+  .object({
+    trainLoss: z.string().min(1),
+    valLoss: z.string().min(1),
+    lr: z.string().min(1),
+    gradNorm: z.string().min(1),
+    epoch: z.string().min(1),
+    valMetrics: z.array(z.string().min(1)),
+  })
+  .partial()
+  .strict();
+
+export const ConfigSchema = z.looseObject({
+  roles: RolesSchema.optional(),
+});
+
+export type LadderConfig = z.infer<typeof ConfigSchema>;
+
+export interface ConfigParse {
+  config?: LadderConfig;
+  error?: string;
+}
+
+export function parseConfig(value: unknown): ConfigParse {
+  const parsed = ConfigSchema.safeParse(value ?? {});
+  if (parsed.success) return { config: parsed.data };
+  const first = parsed.error.issues[0]!;
+  const where = first.path.length > 0 ? `${first.path.join('.')}: ` : '';
+  return { error: `${where}${first.message}` };
+}
+
+export function configuredRoles(config: LadderConfig | undefined): Partial<Roles> {
+  return (config?.roles ?? {}) as Partial<Roles>;
+}

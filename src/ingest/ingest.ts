@@ -1,0 +1,266 @@
+/**
+ * Ingest: paths in, normalized runs and issues out.
+ *
+ *   walk(paths) → pool of files
+ *     → each reader in registry order claims what it recognizes
+ *     → each claim is read into runs (bad input becomes issues, never exceptions)
+ *     → every series is checked once for restarts, duplicate steps and non-finite values
+ *     → roles are assigned (ladder.yaml, then the reader's, then convention)
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Run, Series, Roles } from '../model/run.js';
+import { makeIssue, type IngestIssue, type IssueSink } from './issues.js';
+import type { Claim, FileEntry, FilePool, ReadContext, Reader } from './reader.js';
+import { READERS } from './registry.js';
+import { relativeTo, walk } from './walk.js';
+import { CONFIG_FILE, configuredRoles, parseConfig, type LadderConfig } from './config.js';
+import { parseYamlSafe } from './formats/yaml.js';
+import { assignRoles } from './roles.js';
+
+export interface IngestOptions {
+  /** Readers to use, in claiming order (default: all of them). */
+  readers?: readonly Reader[];
+  progress?: ReadContext['progress'];
+}
+
+export interface IngestResult {
+  root: string;
+  runs: Run[];
+  issues: IngestIssue[];
+}
+
+/** The deepest folder containing every path (the root ids and issue paths are relative to). */
+export function commonRoot(paths: string[]): string {
+  const absolute = paths.map((p) => path.resolve(p));
+  if (absolute.length === 0) return process.cwd();
+  const parts = absolute.map((p) => p.split(path.sep));
+  const first = parts[0]!;
+  let length = first.length;
+  for (const other of parts.slice(1)) {
+    let i = 0;
+    while (i < length && i < other.length && other[i] === first[i]) i++;
+    length = i;
+  }
+  const common = first.slice(0, length).join(path.sep) || path.sep;
+  return common;
+}
+
+class Pool implements FilePool {
+  private unclaimed: FileEntry[];
+  private readonly heads = new Map<string, Buffer>();
+  private byDir: Map<string, FileEntry[]> | undefined;
+
+  constructor(files: FileEntry[]) {
+    this.unclaimed = files;
+  }
+
+  files(): readonly FileEntry[] {
+    return this.unclaimed;
+  }
+
+  inDir(dir: string): readonly FileEntry[] {
+    if (!this.byDir) {
+      this.byDir = new Map();
+      for (const file of this.unclaimed) {
+        const list = this.byDir.get(file.dir);
+        if (list) list.push(file);
+        else this.byDir.set(file.dir, [file]);
+      }
+    }
+    return this.byDir.get(dir) ?? [];
+  }
+
+  async head(file: FileEntry, bytes = 4096): Promise<Buffer> {
+    const cached = this.heads.get(file.path);
+    if (cached && (cached.length >= bytes || cached.length >= file.size)) return cached.subarray(0, bytes);
+    let handle;
+    try {
+      handle = await fs.open(file.path, 'r');
+      const buffer = Buffer.alloc(Math.min(bytes, file.size));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      const head = buffer.subarray(0, bytesRead);
+      this.heads.set(file.path, head);
+      return head;
+    } catch {
+      return Buffer.alloc(0);
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  remove(claimed: Set<string>): void {
+    this.unclaimed = this.unclaimed.filter((file) => !claimed.has(file.path));
+    this.byDir = undefined;
+  }
+}
+
+function checkSeries(run: Run, issue: IssueSink): void {
+  const file = run.paths[0] ?? run.id;
+  for (const [name, series] of Object.entries(run.series)) {
+    checkOne(name, series, run, file, issue);
+  }
+}
+
+function checkOne(name: string, series: Series, run: Run, file: string, issue: IssueSink): void {
+  const { steps, values } = series;
+  const restarts: number[] = [];
+  let duplicates = 0;
+  let firstDuplicate = Number.NaN;
+  let nonFinite = 0;
+  let firstNonFinite = Number.NaN;
+  for (let i = 0; i < steps.length; i++) {
+    if (!Number.isFinite(values[i]!)) {
+      if (nonFinite === 0) firstNonFinite = steps[i]!;
+      nonFinite++;
+    }
+    if (i === 0) continue;
+    const previous = steps[i - 1]!;
+    const step = steps[i]!;
+    if (step < previous) {
+      restarts.push(i);
+      issue('series.restart', file, `${name} @ point ${i}`, { series: name, from: previous, to: step, run: run.id });
+    } else if (step === previous) {
+      if (duplicates === 0) firstDuplicate = step;
+      duplicates++;
+    }
+  }
+  if (restarts.length > 0) run.segments[name] = { restarts };
+  if (duplicates > 0) {
+    issue('series.duplicate-step', file, name, { series: name, count: duplicates, step: firstDuplicate, run: run.id });
+  }
+  if (nonFinite > 0) {
+    issue('series.non-finite', file, name, { series: name, count: nonFinite, step: firstNonFinite, run: run.id });
+  }
+}
+
+interface ConfigAt {
+  dir: string;
+  config: LadderConfig;
+}
+
+async function loadConfigs(files: FileEntry[], issue: IssueSink): Promise<ConfigAt[]> {
+  const found: ConfigAt[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await fs.readFile(file.path, 'utf8');
+    } catch (error) {
+      issue('file.unreadable', file.rel, undefined, { reason: (error as Error).message });
+      continue;
+    }
+    const yaml = parseYamlSafe(text);
+    if (yaml.error) {
+      issue('config.invalid', file.rel, yaml.error.line ? `line ${yaml.error.line}` : undefined, { reason: yaml.error.reason });
+      continue;
+    }
+    const parsed = parseConfig(yaml.value);
+    if (parsed.error) issue('config.invalid', file.rel, undefined, { reason: parsed.error });
+    else found.push({ dir: file.dir, config: parsed.config! });
+  }
+  // Deepest folder first: the nearest ladder.yaml wins.
+  return found.sort((a, b) => b.dir.length - a.dir.length);
+}
+
+function configFor(dir: string, configs: ConfigAt[]): LadderConfig | undefined {
+  return configs.find((c) => dir === c.dir || dir.startsWith(c.dir + path.sep))?.config;
+}
+
+export async function ingest(paths: string[], options: IngestOptions = {}): Promise<IngestResult> {
+  const root = await rootOf(paths);
+  const issues: IngestIssue[] = [];
+  const issue: IssueSink = (code, file, location, data) => issues.push(makeIssue(code, file, location, data));
+
+  const { files } = await walk(paths, root, issue);
+  const configFiles = files.filter((file) => file.name === CONFIG_FILE);
+  const configs = await loadConfigs(configFiles, issue);
+  const pool = new Pool(files.filter((file) => file.name !== CONFIG_FILE));
+
+  const readers = options.readers ?? (READERS as readonly Reader[]);
+  const claims: Claim[] = [];
+  for (const reader of readers) {
+    const taken = await reader.claim(pool);
+    const claimed = new Set<string>();
+    for (const claim of taken) for (const file of claim.files) claimed.add(file.path);
+    pool.remove(claimed);
+    claims.push(...taken);
+  }
+  reportUnclaimed(pool.files(), issue);
+
+  const usedIds = new Set<string>();
+  const context: ReadContext = {
+    root,
+    issue,
+    runId(dir, suffix) {
+      const base = dir === root ? path.basename(root) : relativeTo(root, dir);
+      const wanted = suffix ? `${base}#${suffix}` : base;
+      let id = wanted;
+      for (let k = 2; usedIds.has(id); k++) id = `${wanted}~${k}`;
+      usedIds.add(id);
+      return id;
+    },
+  };
+  if (options.progress) context.progress = options.progress;
+
+  const byFormat = new Map(readers.map((reader) => [reader.format, reader]));
+  const runs: Run[] = [];
+  for (const claim of claims) {
+    const reader = byFormat.get(claim.format)!;
+    let read: Run[];
+    try {
+      read = await reader.read(claim, context);
+    } catch (error) {
+      // A reader bug must not lose the other runs: report it against the file and go on.
+      const file = claim.files[0]?.rel ?? relativeTo(root, claim.dir);
+      issue('file.unreadable', file, undefined, { reason: `internal reader error: ${(error as Error).message}` });
+      continue;
+    }
+    const config = configFor(claim.dir, configs);
+    for (const run of read) {
+      checkSeries(run, issue);
+      run.roles = assignRoles(run, configuredRoles(config));
+      reportUnknownRoleSeries(run, configuredRoles(config), issue);
+      runs.push(run);
+    }
+  }
+  return { root, runs, issues };
+}
+
+async function rootOf(paths: string[]): Promise<string> {
+  const root = commonRoot(paths);
+  try {
+    const stat = await fs.stat(root);
+    return stat.isDirectory() ? root : path.dirname(root);
+  } catch {
+    return path.dirname(root);
+  }
+}
+
+function reportUnclaimed(files: readonly FileEntry[], issue: IssueSink): void {
+  const byDir = new Map<string, FileEntry[]>();
+  for (const file of files) {
+    if (file.size === 0) {
+      issue('file.empty', file.rel);
+      continue;
+    }
+    const list = byDir.get(file.dir);
+    if (list) list.push(file);
+    else byDir.set(file.dir, [file]);
+  }
+  for (const list of byDir.values()) {
+    const first = list[0]!;
+    const folder = first.rel.includes('/') ? first.rel.slice(0, first.rel.lastIndexOf('/')) : '.';
+    issue('file.unrecognized', folder, undefined, { count: list.length, example: first.name });
+  }
+}
+
+function reportUnknownRoleSeries(run: Run, configured: Partial<Roles>, issue: IssueSink): void {
+  for (const [role, value] of Object.entries(configured)) {
+    const names = Array.isArray(value) ? value : [value];
+    for (const series of names) {
+      if (typeof series === 'string' && !(series in run.series)) {
+        issue('config.unknown-series', run.paths[0] ?? run.id, undefined, { role, series, run: run.id });
+      }
+    }
+  }
+}
