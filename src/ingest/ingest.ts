@@ -13,7 +13,7 @@ import type { Run, Series, Roles } from '../model/run.js';
 import { makeIssue, type IngestIssue, type IssueSink } from './issues.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from './reader.js';
 import { READERS } from './registry.js';
-import { relativeTo, walk } from './walk.js';
+import { errorReason, relativeTo, walk } from './walk.js';
 import { CONFIG_FILE, configuredRoles, parseConfig, type LadderConfig } from './config.js';
 import { parseYamlSafe } from './formats/yaml.js';
 import { assignRoles } from './roles.js';
@@ -50,8 +50,12 @@ class Pool implements FilePool {
   private unclaimed: FileEntry[];
   private readonly heads = new Map<string, Buffer>();
   private byDir: Map<string, FileEntry[]> | undefined;
+  private readonly unreadable = new Set<string>();
 
-  constructor(files: FileEntry[]) {
+  constructor(
+    files: FileEntry[],
+    private readonly issue: IssueSink,
+  ) {
     this.unclaimed = files;
   }
 
@@ -82,7 +86,13 @@ class Pool implements FilePool {
       const head = buffer.subarray(0, bytesRead);
       this.heads.set(file.path, head);
       return head;
-    } catch {
+    } catch (error) {
+      // Reported once; the file leaves the pool so no reader claims what cannot be read.
+      if (!this.unreadable.has(file.path)) {
+        this.unreadable.add(file.path);
+        this.issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
+        this.remove(this.unreadable);
+      }
       return Buffer.alloc(0);
     } finally {
       await handle?.close();
@@ -174,7 +184,10 @@ export async function ingest(paths: string[], options: IngestOptions = {}): Prom
   const { files } = await walk(paths, root, issue);
   const configFiles = files.filter((file) => file.name === CONFIG_FILE);
   const configs = await loadConfigs(configFiles, issue);
-  const pool = new Pool(files.filter((file) => file.name !== CONFIG_FILE));
+  const pool = new Pool(
+    files.filter((file) => file.name !== CONFIG_FILE),
+    issue,
+  );
 
   const readers = options.readers ?? (READERS as readonly Reader[]);
   const claims: Claim[] = [];
@@ -210,9 +223,10 @@ export async function ingest(paths: string[], options: IngestOptions = {}): Prom
     try {
       read = await reader.read(claim, context);
     } catch (error) {
-      // A reader bug must not lose the other runs: report it against the file and go on.
+      // An I/O failure or a reader bug must not lose the other runs: report it and go on.
       const file = claim.files[0]?.rel ?? relativeTo(root, claim.dir);
-      issue('file.unreadable', file, undefined, { reason: `internal reader error: ${(error as Error).message}` });
+      const reason = (error as NodeJS.ErrnoException).code ? errorReason(error) : `internal reader error: ${(error as Error).message}`;
+      issue('file.unreadable', file, undefined, { reason });
       continue;
     }
     const config = configFor(claim.dir, configs);

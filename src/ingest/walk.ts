@@ -21,7 +21,7 @@ export function relativeTo(root: string, file: string): string {
   return (rel === '' ? path.basename(file) : rel).split(path.sep).join('/');
 }
 
-function reasonOf(error: unknown): string {
+export function errorReason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   switch (code) {
     case 'EACCES':
@@ -54,7 +54,7 @@ export async function walk(roots: string[], root: string, issue: IssueSink): Pro
     try {
       real = await fs.realpath(dir);
     } catch (error) {
-      issue('file.unreadable', relativeTo(root, dir), undefined, { reason: reasonOf(error) });
+      issue('file.unreadable', relativeTo(root, dir), undefined, { reason: errorReason(error) });
       return;
     }
     if (seenDirs.has(real)) {
@@ -66,7 +66,7 @@ export async function walk(roots: string[], root: string, issue: IssueSink): Pro
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });
     } catch (error) {
-      issue('file.unreadable', relativeTo(root, dir), undefined, { reason: reasonOf(error) });
+      issue('file.unreadable', relativeTo(root, dir), undefined, { reason: errorReason(error) });
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -86,7 +86,7 @@ export async function walk(roots: string[], root: string, issue: IssueSink): Pro
               const stat = await fs.stat(abs);
               addFile(abs, stat.size);
             } catch (error) {
-              issue('file.unreadable', relativeTo(root, abs), undefined, { reason: reasonOf(error) });
+              issue('file.unreadable', relativeTo(root, abs), undefined, { reason: errorReason(error) });
             }
             return;
           }
@@ -98,7 +98,7 @@ export async function walk(roots: string[], root: string, issue: IssueSink): Pro
             } catch (error) {
               const code = (error as NodeJS.ErrnoException).code;
               if (code === 'ELOOP') issue('file.symlink-loop', relativeTo(root, abs), undefined, { target: 'itself' });
-              else issue('file.unreadable', relativeTo(root, abs), undefined, { reason: `broken link: ${reasonOf(error)}` });
+              else issue('file.unreadable', relativeTo(root, abs), undefined, { reason: `broken link: ${errorReason(error)}` });
             }
           }
         }),
@@ -117,7 +117,7 @@ export async function walk(roots: string[], root: string, issue: IssueSink): Pro
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') issue('file.missing', relativeTo(root, abs));
       else if (code === 'ELOOP') issue('file.symlink-loop', relativeTo(root, abs), undefined, { target: 'itself' });
-      else issue('file.unreadable', relativeTo(root, abs), undefined, { reason: reasonOf(error) });
+      else issue('file.unreadable', relativeTo(root, abs), undefined, { reason: errorReason(error) });
       continue;
     }
     if (stat.isDirectory()) await visitDir(abs);

@@ -150,8 +150,14 @@ class Parser {
         const m = NUMBER.exec(t);
         if (!m) this.fail(`unexpected character ${JSON.stringify(t[this.pos] ?? '')}`);
         this.pos += m[0].length;
-        // A number cut by the end of input is incomplete: "0.12" of "0.1234" would be wrong.
-        if (this.pos >= t.length) this.fail('number at end of input');
+        // A number cut by the end of input is incomplete ("0.12" of "0.1234", or "1." of
+        // "1.5"): never complete it, treat it as the truncation point.
+        let p = this.pos;
+        while (p < t.length && /[0-9.eE+-]/.test(t[p]!)) p++;
+        if (p >= t.length) {
+          this.pos = t.length;
+          this.fail('number at end of input');
+        }
         return Number(m[0]);
       }
     }

@@ -1,0 +1,69 @@
+/**
+ * The `ladder` command: parses the command name and hands the rest to the command, which
+ * calls the library. Errors a user can fix are one line on stderr with a non-zero exit;
+ * anything else is reported as an internal error, with the stack only under LADDER_DEBUG.
+ */
+import { readFileSync } from 'node:fs';
+import { ingestCommand, ingestHelp } from './commands/ingest.js';
+import { UsageError } from './errors.js';
+import { nodeTerminal, type Terminal } from './terminal.js';
+
+interface Command {
+  summary: string;
+  help: string;
+  run(args: string[], term: Terminal): Promise<number>;
+}
+
+const COMMANDS = {
+  ingest: { summary: 'read runs from any supported format and show what was found', help: ingestHelp, run: ingestCommand },
+} satisfies Record<string, Command>;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `Usage: ladder <command> [options]
+
+ladder tells you which rung of the ladder your model fell from: observation, reachability,
+instantiation or perception.
+
+Commands:
+${lines.join('\n')}
+
+Run \`ladder <command> --help\` for a command's options.
+`;
+}
+
+export async function main(argv: string[], term: Terminal = nodeTerminal()): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+      term.out(usage());
+      return name === undefined ? 2 : 0;
+    }
+    if (name === '--version' || name === '-v') {
+      term.out(`${version()}\n`);
+      return 0;
+    }
+    const command = (COMMANDS as Record<string, Command>)[name];
+    if (!command) throw new UsageError(`unknown command: ${name} (known: ${Object.keys(COMMANDS).join(', ')})`);
+    return await command.run(rest, term);
+  } catch (error) {
+    term.clearProgress();
+    if (error instanceof UsageError) {
+      term.err(`ladder: ${error.message}\n`);
+      return error.exitCode;
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      term.err(`ladder: ${(error as Error).message.split('\n')[0]} (see \`ladder ${name} --help\`)\n`);
+      return 2;
+    }
+    term.err(`ladder: internal error: ${(error as Error).message} (set LADDER_DEBUG=1 for details, and please report it)\n`);
+    if (process.env.LADDER_DEBUG) term.err(`${(error as Error).stack}\n`);
+    return 70;
+  }
+}
