@@ -78,7 +78,7 @@ export const ISSUES = {
   },
   'series.missing-step': {
     severity: 'info',
-    text: (d) => `${n(d.count)} point(s) of "${d.series}" carry no step; numbered by position`,
+    text: (d) => `${n(d.count)} point(s) of "${d.series}" carry no step; ${d.assumed ?? 'numbered by position'}`,
   },
 
   // TFRecord / TensorBoard
@@ -121,6 +121,16 @@ export const ISSUES = {
   'csv.ragged-row': {
     severity: 'warning',
     text: (d) => `${n(d.count)} row(s) have a different number of fields than the header (first at line ${n(d.line)})`,
+  },
+  'csv.bad-record': {
+    severity: 'error',
+    text: (d) => `${n(d.count)} record(s) could not be parsed (first at line ${n(d.line)}: ${d.reason}); skipped`,
+  },
+  'csv.truncated-row': {
+    severity: 'info',
+    text: (d) =>
+      `last row ends without a line break after ${n(d.fields)} of ${n(d.expected)} fields (cut off while being ` +
+      'written?); its complete cells kept, the possibly cut last one dropped',
   },
   'csv.no-step-column': {
     severity: 'info',
