@@ -148,7 +148,9 @@ export const ISSUES = {
   },
   'hf.bad-log-entry': {
     severity: 'warning',
-    text: (d) => `${n(d.count)} log_history entr(y/ies) are not objects or lack a step (first at index ${n(d.index)})`,
+    text: (d) =>
+      `${n(d.count)} log_history entr(y/ies) are not objects or lack a step (first at index ${n(d.index)}); ` +
+      'non-objects skipped, entries without a step read at the step of the entry before',
   },
 
   // MLflow

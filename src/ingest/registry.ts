@@ -6,9 +6,11 @@
  */
 import type { Format } from '../model/run.js';
 import type { Reader } from './reader.js';
+import { hfTrainerReader } from './readers/hf-trainer.js';
 
 export const READERS = [
   // readers are added here, one import each, in claiming order
+  hfTrainerReader,
 ] as const satisfies readonly Reader[];
 
 export function readerFor(format: string): Reader {

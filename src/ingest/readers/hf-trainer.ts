@@ -1,0 +1,373 @@
+/**
+ * Hugging Face Trainer output folders.
+ *
+ * The Trainer writes `trainer_state.json` (`json.dumps(asdict(state), indent=2,
+ * sort_keys=True)`) into the output folder at the end of training and into every
+ * `checkpoint-<step>/` on save. Its `log_history` is a list of dicts, one per `Trainer.log`
+ * call, each carrying the `step` it was logged at: training entries (loss, learning_rate,
+ * grad_norm…), evaluation entries (eval_*), and one closing entry with train_runtime,
+ * train_loss, total_flos… Beside it the user's script usually leaves `all_results.json` and
+ * `{train,eval,test,predict}_results.json` (`Trainer.save_metrics`), the model's
+ * `config.json`, sometimes the TrainingArguments dumped as JSON, a PEFT `adapter_config.json`
+ * and a `generation_config.json`.
+ *
+ * Claiming is by content: a JSON object with a `log_history` key near its start, whatever
+ * its name (files get renamed when copied around). A file named exactly `trainer_state.json`
+ * is claimed even when it is empty or broken, so that the damage is reported, not hidden.
+ *
+ * One run per output folder. A checkpoint's log_history is a prefix of the final one, so
+ * when the folder has a final state the checkpoint states are claimed but not read
+ * (`hf.checkpoint-superseded`); with only checkpoints, the highest step is read.
+ *
+ * Where things go:
+ *   - every numeric log_history key → a series at the entry's `step` (epoch included);
+ *   - the closing train_runtime entry and top-level state fields → run.summary;
+ *   - `trial_params` (hyperparameter search) and the TrainingArguments → run.hparams as is;
+ *   - model config → hparams `model.<key>` (nested objects flattened with dots, except
+ *     the label maps), PEFT config → `adapter.<key>`, generation config → `generation.<key>`;
+ *     flat keys let a Study see which one varies between runs;
+ *   - *_results.json → run.summary, keys kept when they already carry their split prefix
+ *     (`eval_accuracy`), else prefixed with the file kind (`train_epoch`, `all_epoch`).
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { emptyRun, SeriesBuilder, type HValue, type Run } from '../../model/run.js';
+import { looksLikeJsonObject, parseJsonLenient, toNumber, type LenientJson } from '../formats/json.js';
+import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
+
+const STATE_NAME = 'trainer_state.json';
+const CHECKPOINT_DIR = /^checkpoint-(\d+)$/;
+/** `log_history` sits after a handful of short keys when sorted, but unsorted dumps may put it late. */
+const SNIFF_BYTES = 64 * 1024;
+const RESULT_FILES: Record<string, string> = {
+  'train_results.json': 'train',
+  'eval_results.json': 'eval',
+  'test_results.json': 'test',
+  'predict_results.json': 'predict',
+  'all_results.json': 'all',
+};
+const SPLIT_PREFIX = /^(train|eval|test|predict)_/;
+const TRAINING_ARGS_NAMES = new Set(['training_args.json', 'training_arguments.json', 'train_args.json', 'args.json']);
+const LABEL_MAPS = new Set(['id2label', 'label2id']);
+
+type CompanionKind = 'results' | 'model-config' | 'training-args' | 'adapter-config' | 'generation-config';
+
+interface HfDetail {
+  main: string;
+  superseded: string[];
+  companions: { path: string; kind: CompanionKind }[];
+}
+
+async function isTrainerState(pool: FilePool, file: FileEntry): Promise<boolean> {
+  if (file.name === STATE_NAME) return true;
+  if (!file.name.endsWith('.json') || file.size === 0) return false;
+  const head = await pool.head(file);
+  if (!looksLikeJsonObject(head)) return false;
+  if (head.includes('"log_history"')) return true;
+  if (file.size <= head.length) return false;
+  return (await pool.head(file, SNIFF_BYTES)).includes('"log_history"');
+}
+
+async function companionKind(pool: FilePool, file: FileEntry): Promise<CompanionKind | undefined> {
+  if (!file.name.endsWith('.json') || file.size === 0) return undefined;
+  if (file.name in RESULT_FILES) return 'results';
+  if (file.name === 'adapter_config.json') return 'adapter-config';
+  if (file.name === 'generation_config.json') return 'generation-config';
+  const head = await pool.head(file);
+  if (!looksLikeJsonObject(head)) return undefined;
+  const text = head.toString('utf8');
+  if (/"output_dir"\s*:/.test(text) && /"(per_device_train_batch_size|learning_rate)"\s*:/.test(text)) {
+    return 'training-args';
+  }
+  if (TRAINING_ARGS_NAMES.has(file.name) && /"learning_rate"\s*:/.test(text)) return 'training-args';
+  if (file.name === 'config.json' && /"(model_type|architectures)"\s*:/.test(text)) return 'model-config';
+  return undefined;
+}
+
+function checkpointStep(file: FileEntry): number | undefined {
+  const match = CHECKPOINT_DIR.exec(path.basename(file.dir));
+  return match ? Number(match[1]) : undefined;
+}
+
+async function claim(pool: FilePool): Promise<Claim[]> {
+  const states: FileEntry[] = [];
+  for (const file of pool.files()) if (await isTrainerState(pool, file)) states.push(file);
+
+  // Group by output folder: a checkpoint's run folder is the one above `checkpoint-<step>/`.
+  const byRunDir = new Map<string, { finals: FileEntry[]; checkpoints: { file: FileEntry; step: number }[] }>();
+  for (const file of states) {
+    const step = checkpointStep(file);
+    const runDir = step === undefined ? file.dir : path.dirname(file.dir);
+    let group = byRunDir.get(runDir);
+    if (!group) byRunDir.set(runDir, (group = { finals: [], checkpoints: [] }));
+    if (step === undefined) group.finals.push(file);
+    else group.checkpoints.push({ file, step });
+  }
+
+  const claims: Claim[] = [];
+  const taken = new Set<string>();
+  for (const [runDir, group] of byRunDir) {
+    group.checkpoints.sort((a, b) => a.step - b.step || (a.file.path < b.file.path ? -1 : 1));
+    const mains = group.finals.length > 0 ? group.finals : [group.checkpoints[group.checkpoints.length - 1]!.file];
+    const superseded = group.checkpoints.map((c) => c.file).filter((file) => !mains.includes(file));
+    for (const [index, main] of mains.entries()) {
+      const files = [main];
+      const detail: HfDetail = { main: main.path, superseded: [], companions: [] };
+      // Checkpoint states (and their folders' companions) go with the first final state.
+      const folders = new Set([runDir, main.dir]);
+      if (index === 0) {
+        for (const file of superseded) {
+          files.push(file);
+          detail.superseded.push(file.path);
+        }
+      }
+      for (const folder of folders) {
+        for (const file of pool.inDir(folder)) {
+          if (taken.has(file.path) || states.includes(file)) continue;
+          const kind = await companionKind(pool, file);
+          if (!kind) continue;
+          taken.add(file.path);
+          files.push(file);
+          detail.companions.push({ path: file.path, kind });
+        }
+      }
+      if (index === 0) {
+        for (const checkpoint of superseded) {
+          for (const file of pool.inDir(checkpoint.dir)) {
+            if (taken.has(file.path) || states.includes(file)) continue;
+            if (!(await companionKind(pool, file))) continue;
+            taken.add(file.path);
+            files.push(file);
+          }
+        }
+      }
+      claims.push({ format: 'hf-trainer', dir: runDir, files, detail: detail as unknown as Record<string, unknown> });
+    }
+  }
+  return claims;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Reads and parses a JSON file leniently; unreadable, empty and NaN-bearing files are
+ * reported here. Undefined when there is nothing to parse.
+ */
+async function parseFile(file: FileEntry, context: ReadContext): Promise<(LenientJson & { text: string }) | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(file.path, 'utf8');
+  } catch (error) {
+    context.issue('file.unreadable', file.rel, undefined, { reason: (error as Error).message });
+    return undefined;
+  }
+  context.progress?.(file.rel, file.size, file.size);
+  if (text.trim() === '') {
+    context.issue('file.empty', file.rel);
+    return undefined;
+  }
+  const parsed = parseJsonLenient(text);
+  if (parsed.nonStandardNumbers > 0) {
+    context.issue('json.non-standard-number', file.rel, undefined, { count: parsed.nonStandardNumbers });
+  }
+  return { ...parsed, text };
+}
+
+/**
+ * The lenient parser keeps a container that was still open when the text ended, so the
+ * last log_history entry of a cut file may be missing keys (its step, typically). It is
+ * complete only when the text ends right after it (`}` or `},`), or when the list itself
+ * was closed (`]`, or another top-level key follows it).
+ */
+function dropIncompleteEntry(root: Record<string, unknown>, history: unknown[], text: string): void {
+  const keys = Object.keys(root);
+  if (keys[keys.length - 1] !== 'log_history' || history.length === 0) return;
+  const tail = text.trimEnd();
+  const listClosed = /\]\s*,?$/.test(tail);
+  const entryClosed = /\}\s*,?$/.test(tail);
+  if (!listClosed && !entryClosed) history.pop();
+}
+
+/** `kept` counts what survived the damage: log_history entries, or keys of a flat file. */
+function reportDamage(parsed: LenientJson, kept: number, file: FileEntry, context: ReadContext): void {
+  if (!parsed.damage) return;
+  const { kind, offset, reason } = parsed.damage;
+  if (kind === 'truncated') context.issue('json.truncated', file.rel, `byte ${offset}`, { offset, kept });
+  else context.issue('json.invalid', file.rel, `byte ${offset}`, { offset, kept, reason, recovered: kept > 0 });
+}
+
+interface SeriesAccumulator {
+  builder: SeriesBuilder;
+  nonNumeric: number;
+  example?: string;
+  at?: string;
+}
+
+/** The closing entry Trainer.train() logs once: runtime and throughput, not a curve. */
+function isTrainSummaryEntry(entry: Record<string, unknown>): boolean {
+  return 'train_runtime' in entry;
+}
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+function readLogHistory(history: unknown[], run: Run, file: FileEntry, context: ReadContext): void {
+  const series = new Map<string, SeriesAccumulator>();
+  let badEntries = 0;
+  let firstBad = -1;
+  // Entries without a step (custom callbacks logging straight into log_history) are kept
+  // at the step of the entry before them: they were logged right after it.
+  let lastStep = 0;
+  for (let index = 0; index < history.length; index++) {
+    const entry = history[index];
+    if (!isObject(entry)) {
+      if (badEntries++ === 0) firstBad = index;
+      continue;
+    }
+    const stepValue = entry.step;
+    let step: number;
+    if (typeof stepValue === 'number' && Number.isFinite(stepValue)) {
+      step = stepValue;
+      lastStep = step;
+    } else {
+      if (badEntries++ === 0) firstBad = index;
+      step = lastStep;
+    }
+    if (isTrainSummaryEntry(entry)) {
+      for (const [key, value] of Object.entries(entry)) {
+        if (key !== 'step' && key !== 'epoch') run.summary[key] = value as HValue;
+      }
+      continue;
+    }
+    for (const key in entry) {
+      if (key === 'step') continue;
+      const raw = entry[key];
+      let acc = series.get(key);
+      if (!acc) series.set(key, (acc = { builder: new SeriesBuilder(), nonNumeric: 0 }));
+      const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? toNumber(raw) : undefined;
+      if (value === undefined) {
+        if (acc.nonNumeric++ === 0) {
+          acc.example = describe(raw);
+          acc.at = `log_history[${index}]`;
+        }
+        continue;
+      }
+      acc.builder.push(step, value);
+    }
+  }
+  if (badEntries > 0) {
+    context.issue('hf.bad-log-entry', file.rel, `log_history[${firstBad}]`, { count: badEntries, index: firstBad });
+  }
+  for (const [name, acc] of series) {
+    if (acc.builder.length > 0) run.series[name] = acc.builder.build();
+    if (acc.nonNumeric > 0) {
+      context.issue('series.non-numeric', file.rel, name, { series: name, count: acc.nonNumeric, example: acc.example, at: acc.at });
+    }
+  }
+}
+
+function readState(value: unknown, run: Run, file: FileEntry, context: ReadContext, damaged: boolean): void {
+  if (!isObject(value)) {
+    if (!damaged) context.issue('hf.not-trainer-state', file.rel, undefined, { reason: 'the document is not an object' });
+    return;
+  }
+  for (const [key, field] of Object.entries(value)) {
+    if (key === 'log_history') continue;
+    run.summary[key] = field as HValue;
+    if (key === 'trial_params' && isObject(field)) Object.assign(run.hparams, field);
+  }
+  const history = value.log_history;
+  if (Array.isArray(history)) readLogHistory(history, run, file, context);
+  else if (!damaged) {
+    const reason = history === undefined ? 'no log_history key' : 'log_history is not a list';
+    context.issue('hf.not-trainer-state', file.rel, undefined, { reason });
+  }
+}
+
+/** Flattens nested objects into dotted keys; label maps stay whole (a key per class helps no one). */
+function flattenInto(target: Record<string, HValue>, prefix: string, value: Record<string, unknown>): void {
+  for (const [key, field] of Object.entries(value)) {
+    const name = `${prefix}.${key}`;
+    if (isObject(field) && !LABEL_MAPS.has(key) && Object.keys(field).length > 0) flattenInto(target, name, field);
+    else target[name] = field as HValue;
+  }
+}
+
+async function readCompanion(file: FileEntry, kind: CompanionKind, run: Run, context: ReadContext): Promise<void> {
+  const parsed = await parseFile(file, context);
+  if (!parsed) return;
+  reportDamage(parsed, isObject(parsed.value) ? Object.keys(parsed.value).length : 0, file, context);
+  if (!isObject(parsed.value)) return;
+  const value = parsed.value;
+  switch (kind) {
+    case 'results': {
+      const prefix = RESULT_FILES[file.name]!;
+      for (const [key, field] of Object.entries(value)) {
+        run.summary[SPLIT_PREFIX.test(key) ? key : `${prefix}_${key}`] = field as HValue;
+      }
+      break;
+    }
+    case 'training-args':
+      for (const [key, field] of Object.entries(value)) run.hparams[key] = field as HValue;
+      break;
+    case 'model-config':
+      flattenInto(run.hparams, 'model', value);
+      break;
+    case 'adapter-config':
+      flattenInto(run.hparams, 'adapter', value);
+      break;
+    case 'generation-config':
+      flattenInto(run.hparams, 'generation', value);
+      break;
+  }
+}
+
+async function read(claim: Claim, context: ReadContext): Promise<Run[]> {
+  const detail = claim.detail as unknown as HfDetail;
+  const byPath = new Map(claim.files.map((file) => [file.path, file]));
+  const main = byPath.get(detail.main)!;
+  for (const supersededPath of detail.superseded) {
+    const file = byPath.get(supersededPath)!;
+    context.issue('hf.checkpoint-superseded', file.rel, undefined, { final: main.rel });
+  }
+
+  const run = emptyRun(context.runId(claim.dir), 'hf-trainer', [main.rel]);
+  const parsed = await parseFile(main, context);
+  if (parsed) {
+    const damaged = parsed.damage !== undefined;
+    if (parsed.damage?.kind === 'truncated' && isObject(parsed.value) && Array.isArray(parsed.value.log_history)) {
+      dropIncompleteEntry(parsed.value, parsed.value.log_history, parsed.text);
+    }
+    readState(parsed.value, run, main, context, damaged);
+    const history = isObject(parsed.value) ? parsed.value.log_history : undefined;
+    reportDamage(parsed, Array.isArray(history) ? history.length : 0, main, context);
+  }
+
+  for (const companion of detail.companions) {
+    const file = byPath.get(companion.path)!;
+    run.paths.push(file.rel);
+    await readCompanion(file, companion.kind, run, context);
+  }
+
+  const has = (name: string) => name in run.series;
+  if (has('loss')) run.roles.trainLoss = 'loss';
+  if (has('eval_loss')) run.roles.valLoss = 'eval_loss';
+  if (has('learning_rate')) run.roles.lr = 'learning_rate';
+  if (has('grad_norm')) run.roles.gradNorm = 'grad_norm';
+  if (has('epoch')) run.roles.epoch = 'epoch';
+
+  const empty =
+    Object.keys(run.series).length === 0 && Object.keys(run.summary).length === 0 && Object.keys(run.hparams).length === 0;
+  return empty ? [] : [run];
+}
+
+export const hfTrainerReader: Reader = {
+  format: 'hf-trainer',
+  description: 'Hugging Face Trainer output: trainer_state.json log_history, *_results.json, config and training arguments',
+  claim,
+  read,
+};
