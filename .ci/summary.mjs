@@ -1,0 +1,21 @@
+// Prints "N passed, N failed[, N skipped]" from Vitest's JSON report; exits 1 when the
+// report is missing or any test failed.
+import { existsSync, readFileSync } from 'node:fs';
+
+const file = process.argv[2];
+if (!file || !existsSync(file)) {
+  console.log('0 passed, 1 failed');
+  console.error(`ci: no test report at ${file}: the test run did not complete`);
+  process.exit(1);
+}
+const report = JSON.parse(readFileSync(file, 'utf8'));
+const passed = report.numPassedTests ?? 0;
+// Suites that failed to load count as failures even though they ran no test.
+const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0) - countSuitesWithFailedTests(report);
+const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);
+
+function countSuitesWithFailedTests(r) {
+  return (r.testResults ?? []).filter((s) => (s.assertionResults ?? []).some((a) => a.status === 'failed')).length;
+}
