@@ -7,10 +7,12 @@
 import type { Format } from '../model/run.js';
 import type { Reader } from './reader.js';
 import { hfTrainerReader } from './readers/hf-trainer.js';
+import { lightningCsvReader } from './readers/lightning-csv.js';
 
 export const READERS = [
   // readers are added here, one import each, in claiming order
   hfTrainerReader,
+  lightningCsvReader,
 ] as const satisfies readonly Reader[];
 
 export function readerFor(format: string): Reader {
