@@ -278,7 +278,6 @@ function readState(value: unknown, run: Run, file: FileEntry, context: ReadConte
   for (const [key, field] of Object.entries(value)) {
     if (key === 'log_history') continue;
     run.summary[key] = field as HValue;
-    if (key === 'trial_params' && isObject(field)) Object.assign(run.hparams, field);
   }
   const history = value.log_history;
   if (Array.isArray(history)) readLogHistory(history, run, file, context);
@@ -352,6 +351,10 @@ async function read(claim: Claim, context: ReadContext): Promise<Run[]> {
     run.paths.push(file.rel);
     await readCompanion(file, companion.kind, run, context);
   }
+
+  // A search trial's own values override the arguments it was launched with.
+  const trialParams = run.summary.trial_params;
+  if (isObject(trialParams)) Object.assign(run.hparams, trialParams);
 
   const has = (name: string) => name in run.series;
   if (has('loss')) run.roles.trainLoss = 'loss';
