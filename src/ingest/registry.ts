@@ -8,9 +8,11 @@ import type { Format } from '../model/run.js';
 import type { Reader } from './reader.js';
 import { hfTrainerReader } from './readers/hf-trainer.js';
 import { lightningCsvReader } from './readers/lightning-csv.js';
+import { mlflowReader } from './readers/mlflow.js';
 
 export const READERS = [
   // readers are added here, one import each, in claiming order
+  mlflowReader,
   hfTrainerReader,
   lightningCsvReader,
 ] as const satisfies readonly Reader[];

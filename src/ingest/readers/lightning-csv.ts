@@ -27,7 +27,7 @@ import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse';
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import { emptyRun, isOpaque, SeriesBuilder, type HValue, type Run } from '../../model/run.js';
-import { toNumber } from '../formats/json.js';
+import { numberFromText } from '../formats/number-text.js';
 import { parseYamlSafe } from '../formats/yaml.js';
 import type { IssueData } from '../issues.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
@@ -50,17 +50,6 @@ export function csvHeader(head: Buffer): string[] | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * A cell as a number: Python's `str(float)` spellings `nan`, `inf`, `-inf` become non-finite
- * numbers; undefined for text that is not a number. Number() is tried first because it
- * answers the common case (a non-zero decimal) without any regular expression.
- */
-export function cellNumber(text: string): number | undefined {
-  const x = Number(text);
-  if (x === x && x !== 0) return x;
-  return toNumber(text);
 }
 
 async function claim(pool: FilePool): Promise<Claim[]> {
@@ -189,7 +178,7 @@ async function readMetrics(file: FileEntry, run: Run, ctx: ReadContext): Promise
       width = Math.min(width, columns.length);
     }
     const stepText = stepIndex >= 0 && stepIndex < width ? record[stepIndex]! : '';
-    const parsedStep = stepText === '' ? undefined : cellNumber(stepText);
+    const parsedStep = stepText === '' ? undefined : numberFromText(stepText);
     let step: number;
     let stepKnown = true;
     if (parsedStep !== undefined && Number.isFinite(parsedStep)) {
@@ -204,7 +193,7 @@ async function readMetrics(file: FileEntry, run: Run, ctx: ReadContext): Promise
       const text = record[i]!;
       if (text.length === 0) continue;
       const column = columns[i]!;
-      const value = cellNumber(text);
+      const value = numberFromText(text);
       if (value === undefined) {
         if (column.nonNumeric === 0) column.firstNonNumeric = { text, line };
         column.nonNumeric++;
