@@ -8,12 +8,14 @@ import type { Format } from '../model/run.js';
 import type { Reader } from './reader.js';
 import { hfTrainerReader } from './readers/hf-trainer.js';
 import { lightningCsvReader } from './readers/lightning-csv.js';
+import { tensorboardReader } from './readers/tensorboard.js';
 import { mlflowReader } from './readers/mlflow.js';
 
 export const READERS = [
   // readers are added here, one import each, in claiming order
   mlflowReader,
   hfTrainerReader,
+  tensorboardReader,
   lightningCsvReader,
 ] as const satisfies readonly Reader[];
 

@@ -55,8 +55,13 @@ export class ProtoReader {
 
   /** A signed int64 varint (two's complement), e.g. a negative step. */
   int64(): number {
+    const start = this.pos;
     const value = this.varint();
-    return value >= 2 ** 63 ? value - 2 ** 64 : value;
+    if (value < 2 ** 63) return value;
+    // 2^64 − |x| is not exact in a double (step −5 would come out as 0): redo it in BigInt.
+    let bits = 0n;
+    for (let p = start, shift = 0n; p < this.pos; p++, shift += 7n) bits |= BigInt(this.buf[p]! & 0x7f) << shift;
+    return Number(BigInt.asIntN(64, bits));
   }
 
   double(): number {

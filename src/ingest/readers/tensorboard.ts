@@ -1,0 +1,349 @@
+/**
+ * TensorBoard event files (`events.out.tfevents.<time>.<host>.<pid>.<n>`), as written by
+ * TensorFlow, torch.utils.tensorboard, tensorboardX, Lightning's TensorBoardLogger and the
+ * Hugging Face Trainer's TensorBoardCallback.
+ *
+ * One run per folder, as TensorBoard itself shows them: every event file in a folder belongs
+ * to that run, read in the order of the creation time in their names (a resumed run goes on
+ * in a second file; the central series checks report the restart). A Lightning
+ * `hparams.yaml` beside them gives the hyperparameters. Files not named like event files
+ * are claimed when their first record is a CRC-valid TFRecord holding an Event with a
+ * `brain.Event` file version.
+ *
+ * Where things go:
+ *   - `simple_value`s and rank-0 numeric tensors (TF 2's `tf.summary.scalar`, plugin
+ *     "scalars") → run.series[tag]; every point is kept in file order;
+ *   - the plugin of a tag is named only on its first value, so it is remembered per run;
+ *   - hparams plugin `session_start_info` → run.hparams. With a `hparams.yaml` too, the
+ *     YAML wins: it keeps nesting and types that Lightning flattens ("optimizer/lr") and
+ *     stringifies for TensorBoard; event hparams that the YAML lacks (neither as a key nor
+ *     as a "/"-separated path into it) are added;
+ *   - histograms, images, audio, text and other tensors → run.nonScalar[tag] = {kind,
+ *     count}, with one `tensorboard.non-scalar` issue per tag;
+ *   - the file version ("brain.Event:2") → run.tags["tensorboard.file_version"].
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { emptyRun, SeriesBuilder, type HValue, type Run } from '../../model/run.js';
+import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
+import { readTfRecords, startsWithTfRecord } from '../formats/tfrecord.js';
+import {
+  decodeEvent,
+  decodeHParamsSessionStart,
+  decodeTensor,
+  forEachSummaryValue,
+  newEventView,
+  newSummaryValueView,
+  newTensorView,
+  type SummaryValueView,
+} from '../formats/tf-event.js';
+import { parseYamlSafe } from '../formats/yaml.js';
+
+const EVENT_FILE_NAME = /(^|\.)tfevents\./;
+const HPARAMS_YAML = 'hparams.yaml';
+/** Lightning's CSVLogger shares `hparams.yaml` when it logs into the same folder. */
+const CSV_METRICS = 'metrics.csv';
+/** Extensions whose files are never event files: not worth a read to sniff. */
+const NOT_EVENT_EXTENSIONS = new Set([
+  '.json', '.jsonl', '.csv', '.tsv', '.yaml', '.yml', '.txt', '.md', '.log', '.py', '.ipynb', '.npy', '.npz',
+  '.png', '.jpg', '.jpeg', '.gif', '.svg', '.pt', '.pth', '.bin', '.ckpt', '.safetensors', '.h5', '.onnx',
+  '.pkl', '.wandb', '.html', '.sh', '.toml', '.cfg', '.ini', '.gz', '.zip', '.tar',
+]);
+const SCALAR_DATA_CLASS = 1;
+
+const PLUGIN_KINDS: Record<string, string> = {
+  histograms: 'histogram',
+  distributions: 'histogram',
+  images: 'image',
+  audio: 'audio',
+  text: 'text',
+  pr_curves: 'pr_curve',
+  mesh: 'mesh',
+  custom_scalars: 'layout',
+  graph: 'graph',
+};
+
+interface TensorboardDetail {
+  /** hparams.yaml read but left unclaimed because a CSV logger shares the folder. */
+  sharedHparamsYaml?: string;
+}
+
+function isEventFileName(name: string): boolean {
+  return EVENT_FILE_NAME.test(name);
+}
+
+async function sniffsAsEventFile(pool: FilePool, file: FileEntry): Promise<boolean> {
+  if (file.size < 16 || NOT_EVENT_EXTENSIONS.has(path.extname(file.name).toLowerCase())) return false;
+  const head = await pool.head(file);
+  if (!startsWithTfRecord(head)) return false;
+  const length = head.readUInt32LE(0);
+  const event = newEventView();
+  try {
+    decodeEvent(head, 12, 12 + length, event);
+  } catch {
+    return false;
+  }
+  return event.fileVersion?.startsWith('brain.Event') ?? false;
+}
+
+/** Creation time in the name first (events.out.tfevents.<unix time>.…), then the name. */
+function byCreation(a: FileEntry, b: FileEntry): number {
+  const time = (file: FileEntry) => Number(/tfevents\.(\d+)/.exec(file.name)?.[1] ?? Number.POSITIVE_INFINITY);
+  return time(a) - time(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+async function claim(pool: FilePool): Promise<Claim[]> {
+  const byDir = new Map<string, FileEntry[]>();
+  for (const file of pool.files()) {
+    if (isEventFileName(file.name) || (await sniffsAsEventFile(pool, file))) {
+      const list = byDir.get(file.dir);
+      if (list) list.push(file);
+      else byDir.set(file.dir, [file]);
+    }
+  }
+  const claims: Claim[] = [];
+  for (const [dir, events] of byDir) {
+    const files = [...events].sort(byCreation);
+    const detail: TensorboardDetail = {};
+    const neighbours = pool.inDir(dir);
+    const yaml = neighbours.find((file) => file.name === HPARAMS_YAML);
+    if (yaml) {
+      if (neighbours.some((file) => file.name === CSV_METRICS)) detail.sharedHparamsYaml = yaml.path;
+      else files.push(yaml);
+    }
+    claims.push({ format: 'tensorboard', dir, files, detail: detail as Record<string, unknown> });
+  }
+  return claims;
+}
+
+interface NonScalarTally {
+  kind: string;
+  count: number;
+  file: string;
+}
+
+/** Everything gathered for one run across its event files. */
+class RunAccumulator {
+  readonly series = new Map<string, SeriesBuilder>();
+  readonly pluginOfTag = new Map<string, string>();
+  readonly nonScalar = new Map<string, NonScalarTally>();
+  readonly unsupportedTensorTags = new Set<string>();
+  eventHparams: Record<string, HValue> | undefined;
+  fileVersion: string | undefined;
+  validRecords = 0;
+
+  // Reused across events: the hot loop decodes into these instead of allocating.
+  private readonly event = newEventView();
+  private readonly value = newSummaryValueView();
+  private readonly tensor = newTensorView();
+  private buffer: Buffer = Buffer.alloc(0);
+  private file = '';
+
+  constructor(private readonly context: ReadContext) {}
+
+  readonly visitValue = (value: SummaryValueView): void => this.addValue(value);
+
+  addRecord(buffer: Buffer, start: number, end: number, index: number, file: string): void {
+    this.validRecords++;
+    this.buffer = buffer;
+    this.file = file;
+    try {
+      decodeEvent(buffer, start, end, this.event);
+      if (this.event.fileVersion !== undefined) this.fileVersion ??= this.event.fileVersion;
+      forEachSummaryValue(buffer, this.event, this.value, this.visitValue);
+    } catch (error) {
+      this.context.issue('tensorboard.bad-event', file, `record ${index}`, {
+        record: index,
+        reason: (error as Error).message,
+      });
+    }
+  }
+
+  private addValue(value: SummaryValueView): void {
+    const tag = value.tag;
+    let plugin: string;
+    if (value.hasMetadata) {
+      plugin = value.pluginName || (value.dataClass === SCALAR_DATA_CLASS ? 'scalars' : '');
+      if (this.pluginOfTag.get(tag) !== plugin) this.pluginOfTag.set(tag, plugin);
+    } else plugin = this.pluginOfTag.get(tag) ?? '';
+
+    if (plugin === 'hparams') {
+      if (value.contentStart >= 0) this.addHparams(value);
+      return;
+    }
+    switch (value.kind) {
+      case 'simple':
+        this.push(tag, value.simpleValue);
+        return;
+      case 'tensor':
+        this.addTensor(tag, plugin, value);
+        return;
+      case 'histogram':
+      case 'image':
+      case 'audio':
+        this.countNonScalar(tag, value.kind);
+        return;
+      case 'none':
+        return;
+    }
+  }
+
+  private addTensor(tag: string, plugin: string, value: SummaryValueView): void {
+    if (plugin !== 'scalars' && plugin !== '') {
+      this.countNonScalar(tag, PLUGIN_KINDS[plugin] ?? plugin);
+      return;
+    }
+    const tensor = this.tensor;
+    decodeTensor(this.buffer, value.tensorStart, value.tensorEnd, tensor);
+    if (tensor.numeric && tensor.elements === 1) {
+      this.push(tag, tensor.value);
+      return;
+    }
+    if (!this.unsupportedTensorTags.has(tag)) {
+      this.unsupportedTensorTags.add(tag);
+      this.context.issue('tensorboard.unsupported-tensor', this.file, tag, {
+        tag,
+        dtype: tensor.dtype,
+        shape: tensor.rank < 0 ? 'unknown rank' : `rank ${tensor.rank}, ${tensor.elements} element(s)`,
+      });
+    }
+    this.countNonScalar(tag, 'tensor');
+  }
+
+  private push(tag: string, value: number): void {
+    let builder = this.series.get(tag);
+    if (!builder) {
+      builder = new SeriesBuilder();
+      this.series.set(tag, builder);
+    }
+    builder.push(this.event.step, value, this.event.wallTime);
+  }
+
+  private countNonScalar(tag: string, kind: string): void {
+    const tally = this.nonScalar.get(tag);
+    if (tally) tally.count++;
+    else this.nonScalar.set(tag, { kind, count: 1, file: this.file });
+  }
+
+  private addHparams(value: SummaryValueView): void {
+    const hparams = decodeHParamsSessionStart(this.buffer, value.contentStart, value.contentEnd);
+    if (hparams) this.eventHparams = { ...this.eventHparams, ...hparams };
+  }
+}
+
+async function readEventFile(file: FileEntry, accumulator: RunAccumulator, context: ReadContext): Promise<void> {
+  if (file.size === 0) {
+    context.issue('file.empty', file.rel);
+    return;
+  }
+  // Issues are held back until the end: a file with no valid record at all is reported once
+  // as not a TFRecord, not as one long corrupt region.
+  const pending: (() => void)[] = [];
+  let summary;
+  try {
+    summary = await readTfRecords(file.path, {
+      record: (buffer, start, end, _offset, index) => accumulator.addRecord(buffer, start, end, index, file.rel),
+      corrupt: (offset, skipped, reason) =>
+        pending.push(() =>
+          context.issue('tfrecord.corrupt-record', file.rel, `byte ${offset}`, { offset, skipped, reason }),
+        ),
+      truncatedTail: (offset, bytes) =>
+        pending.push(() => context.issue('tfrecord.truncated-tail', file.rel, `byte ${offset}`, { offset, bytes })),
+      progress: context.progress ? (done, total) => context.progress!(file.rel, done, total) : undefined,
+    });
+  } catch (error) {
+    context.issue('file.unreadable', file.rel, undefined, { reason: (error as Error).message });
+    return;
+  }
+  // A file whose only record is still being written has a valid first length (else a corrupt
+  // region would have been found): that is a run just starting, not garbage.
+  const justStarted = summary.corruptRegions === 0 && summary.truncatedTailBytes > 0 && file.size >= 12;
+  if (summary.records === 0 && !justStarted) {
+    context.issue('tfrecord.not-tfrecord', file.rel);
+    return;
+  }
+  for (const report of pending) report();
+}
+
+async function readHparamsYaml(
+  filePath: string,
+  rel: string,
+  context: ReadContext,
+): Promise<Record<string, HValue> | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(filePath, 'utf8');
+  } catch (error) {
+    context.issue('file.unreadable', rel, undefined, { reason: (error as Error).message });
+    return undefined;
+  }
+  if (text.trim() === '') return undefined;
+  const yaml = parseYamlSafe(text);
+  if (yaml.error) {
+    context.issue('yaml.invalid', rel, yaml.error.line ? `line ${yaml.error.line}` : undefined, {
+      reason: yaml.error.reason,
+    });
+    return undefined;
+  }
+  if (yaml.opaqueCount > 0) {
+    context.issue('yaml.python-tag', rel, undefined, { count: yaml.opaqueCount, tag: yaml.opaqueTags[0] });
+  }
+  const value = yaml.value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || '$opaque' in value) return undefined;
+  return value as Record<string, HValue>;
+}
+
+/** Whether a flattened key ("optimizer/lr") names a value inside the nested YAML. */
+function hasPath(tree: Record<string, HValue>, flatKey: string): boolean {
+  let node: HValue | undefined = tree;
+  for (const part of flatKey.split('/')) {
+    if (node === null || typeof node !== 'object' || Array.isArray(node) || '$opaque' in node) return false;
+    node = (node as Record<string, HValue>)[part];
+    if (node === undefined) return false;
+  }
+  return true;
+}
+
+function mergeHparams(
+  yaml: Record<string, HValue> | undefined,
+  events: Record<string, HValue> | undefined,
+): Record<string, HValue> {
+  if (!yaml) return events ?? {};
+  const merged: Record<string, HValue> = { ...yaml };
+  for (const [key, value] of Object.entries(events ?? {})) {
+    if (!(key in merged) && !hasPath(yaml, key)) merged[key] = value;
+  }
+  return merged;
+}
+
+async function read(claim: Claim, context: ReadContext): Promise<Run[]> {
+  const accumulator = new RunAccumulator(context);
+  let yamlHparams: Record<string, HValue> | undefined;
+  const detail = (claim.detail ?? {}) as TensorboardDetail;
+  for (const file of claim.files) {
+    if (file.name === HPARAMS_YAML) yamlHparams = await readHparamsYaml(file.path, file.rel, context);
+    else await readEventFile(file, accumulator, context);
+  }
+  if (detail.sharedHparamsYaml) {
+    const rel = path.relative(context.root, detail.sharedHparamsYaml).split(path.sep).join('/');
+    yamlHparams = await readHparamsYaml(detail.sharedHparamsYaml, rel, context);
+  }
+  if (accumulator.validRecords === 0 && !yamlHparams) return [];
+
+  const run = emptyRun(context.runId(claim.dir), 'tensorboard', claim.files.map((file) => file.rel));
+  for (const [tag, builder] of accumulator.series) run.series[tag] = builder.build();
+  for (const [tag, tally] of accumulator.nonScalar) {
+    run.nonScalar[tag] = { kind: tally.kind, count: tally.count };
+    context.issue('tensorboard.non-scalar', tally.file, tag, { tag, kind: tally.kind, count: tally.count });
+  }
+  run.hparams = mergeHparams(yamlHparams, accumulator.eventHparams);
+  if (accumulator.fileVersion !== undefined) run.tags['tensorboard.file_version'] = accumulator.fileVersion;
+  return [run];
+}
+
+export const tensorboardReader = {
+  format: 'tensorboard',
+  description: 'TensorBoard event files (events.out.tfevents.*), one run per folder, with Lightning hparams.yaml',
+  claim,
+  read,
+} satisfies Reader;
