@@ -55,6 +55,10 @@ export const ISSUES = {
     severity: 'warning',
     text: (d) => `${n(d.count)} line(s) are not valid JSON objects (first at line ${n(d.line)}); skipped`,
   },
+  'jsonl.no-step-key': {
+    severity: 'info',
+    text: () => 'records have no step key (step, global_step, iteration, iter, _step, epoch); numbered from 0',
+  },
 
   // Series, checked once for every format
   'series.restart': {
@@ -136,6 +140,10 @@ export const ISSUES = {
     severity: 'info',
     text: () => 'no step column (step, global_step, iteration, epoch…); rows numbered from 0',
   },
+  'csv.stopped': {
+    severity: 'error',
+    text: (d) => `cannot parse past line ${n(d.line)} (${d.reason}); the ${n(d.kept)} row(s) before it were read`,
+  },
 
   // Hugging Face Trainer
   'hf.not-trainer-state': {
@@ -185,6 +193,22 @@ export const ISSUES = {
   'examples.mismatch': {
     severity: 'warning',
     text: (d) => `${d.what}: ${n(d.got)} items where ${n(d.expected)} were expected; not paired`,
+  },
+  'examples.ignored-fields': {
+    severity: 'info',
+    text: (d) =>
+      `${n(d.count)} field(s) of "${d.set}" hold text or lists, not per-example numbers (${d.fields}); not kept`,
+  },
+  'npy.not-per-example': {
+    severity: 'info',
+    text: (d) =>
+      `array of shape (${d.shape}) ${d.descr} is not per-example data (n×K probabilities or one value per example); not read`,
+  },
+  'npy.not-probabilities': {
+    severity: 'warning',
+    text: (d) =>
+      `read as class probabilities, but row ${n(d.row)} sums to ${d.sum} (logits or scores?); apply a softmax before ` +
+      'label checks',
   },
 
   // Configuration
