@@ -7,6 +7,7 @@
 import type { Format } from '../model/run.js';
 import type { Reader } from './reader.js';
 import { hfTrainerReader } from './readers/hf-trainer.js';
+import { lmEvalReader } from './readers/lm-eval.js';
 import { lightningCsvReader } from './readers/lightning-csv.js';
 import { tensorboardReader } from './readers/tensorboard.js';
 import { mlflowReader } from './readers/mlflow.js';
@@ -15,6 +16,7 @@ export const READERS = [
   // readers are added here, one import each, in claiming order
   mlflowReader,
   hfTrainerReader,
+  lmEvalReader,
   tensorboardReader,
   lightningCsvReader,
 ] as const satisfies readonly Reader[];
