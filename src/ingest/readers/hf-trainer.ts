@@ -20,7 +20,8 @@
  * (`hf.checkpoint-superseded`); with only checkpoints, the highest step is read.
  *
  * Where things go:
- *   - every numeric log_history key → a series at the entry's `step` (epoch included);
+ *   - every numeric log_history key → a series at the entry's `step`; `epoch` too, once per
+ *     step (the Trainer repeats it on the evaluation entry of the same step);
  *   - the closing train_runtime entry and top-level state fields → run.summary;
  *   - `trial_params` (hyperparameter search) and the TrainingArguments → run.hparams as is;
  *   - model config → hparams `model.<key>` (nested objects flattened with dots, except
@@ -222,6 +223,7 @@ function readLogHistory(history: unknown[], run: Run, file: FileEntry, context: 
   // Entries without a step (custom callbacks logging straight into log_history) are kept
   // at the step of the entry before them: they were logged right after it.
   let lastStep = 0;
+  const epochAt = new Map<number, number>();
   for (let index = 0; index < history.length; index++) {
     const entry = history[index];
     if (!isObject(entry)) {
@@ -256,6 +258,10 @@ function readLogHistory(history: unknown[], run: Run, file: FileEntry, context: 
         }
         continue;
       }
+      // Trainer.log stamps the epoch on every entry, so a training and an evaluation entry
+      // of one step repeat the same epoch: one point, not a duplicate step.
+      if (key === 'epoch' && acc.builder.lastStep === step && epochAt.get(step) === value) continue;
+      if (key === 'epoch') epochAt.set(step, value);
       acc.builder.push(step, value);
     }
   }

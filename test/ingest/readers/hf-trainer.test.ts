@@ -40,10 +40,19 @@ function expectedCounts(text: string): Map<string, number> {
   const state = JSON.parse(text.replace(/\b(-?Infinity|NaN)\b/g, 'null')) as { log_history: Record<string, unknown>[] };
   const raw = JSON.parse(text.replace(/\b(-?Infinity|NaN)\b/g, '0')) as { log_history: Record<string, unknown>[] };
   const counts = new Map<string, number>();
+  let previousEpoch = '';
+  let step = 0;
   state.log_history.forEach((entry, index) => {
+    if (typeof entry.step === 'number') step = entry.step;
     if ('train_runtime' in entry) return;
     for (const key of Object.keys(raw.log_history[index]!)) {
       if (key === 'step' || typeof raw.log_history[index]![key] !== 'number') continue;
+      if (key === 'epoch') {
+        // An epoch repeated at the same step (training then evaluation entry) is one point.
+        const stepAndEpoch = `${step}:${entry.epoch}`;
+        if (stepAndEpoch === previousEpoch) continue;
+        previousEpoch = stepAndEpoch;
+      }
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
   });
@@ -305,19 +314,43 @@ describe('hf-trainer bad input', () => {
   });
 });
 
-describe('hf-trainer fixtures written by the Trainer JSON code', () => {
+describe('hf-trainer fixtures written with the Trainer serialization code', () => {
   const fixtures = path.join(REPO, 'test/fixtures/hf-trainer');
-  it.skipIf(!existsDir(fixtures))('reads every fixture run without error', async () => {
-    const result = await ingest([fixtures], readOnlyHf);
-    expect(result.runs.length).toBeGreaterThan(0);
+  const stateOf = (rel: string) => JSON.parse(readFileSync(path.join(fixtures, rel), 'utf8').replace(/\bNaN\b|-?Infinity\b/g, 'null'));
+
+  it('reads a healthy run with its checkpoints, results, model config and training arguments', async () => {
+    const result = await ingest([path.join(fixtures, 'tiny-lm')], readOnlyHf);
+    expect(result.runs).toHaveLength(1);
+    const run = result.runs[0]!;
+    const state = stateOf('tiny-lm/trainer_state.json');
+    expect(run.series.loss!.steps.length).toBe(state.max_steps / state.logging_steps);
+    expect(run.series.eval_loss!.steps.length).toBe(state.max_steps / state.eval_steps);
+    expect(Array.from(run.series.eval_loss!.steps)).toEqual([20, 40, 60]);
+    expect(run.summary).toMatchObject({ global_step: 60, best_global_step: state.best_global_step, train_loss: state.log_history.at(-1).train_loss });
+    expect(run.summary.eval_accuracy).toBe(stateOf('tiny-lm/eval_results.json').eval_accuracy);
+    expect(run.hparams).toMatchObject({ learning_rate: 0.03, per_device_train_batch_size: 8, seed: 0, 'model.n_embd': 16, 'model.model_type': 'gpt2' });
+    expect(result.issues.map((i) => i.code)).toEqual(['hf.checkpoint-superseded', 'hf.checkpoint-superseded', 'hf.checkpoint-superseded']);
+  });
+
+  it('keeps the NaN losses and gradient norms of a diverged run', async () => {
+    const result = await ingest([path.join(fixtures, 'diverged')]);
+    const run = result.runs[0]!;
+    const history = stateOf('diverged/trainer_state.json').log_history as Record<string, unknown>[];
+    const nanLosses = history.filter((entry) => 'loss' in entry && entry.loss === null).length;
+    expect(nanLosses).toBeGreaterThan(0);
+    expect(Array.from(run.series.loss!.values).filter(Number.isNaN)).toHaveLength(nanLosses);
+    expect(result.issues.find((i) => i.code === 'series.non-finite' && i.data?.series === 'grad_norm')).toBeDefined();
+    expect(result.issues.filter((i) => i.code === 'json.non-standard-number').length).toBeGreaterThan(0);
     expect(errors(result.issues)).toEqual([]);
   });
-});
 
-function existsDir(dir: string): boolean {
-  try {
-    return statSync(dir).isDirectory();
-  } catch {
-    return false;
-  }
-}
+  it('reads the last checkpoint of an interrupted run', async () => {
+    const result = await ingest([path.join(fixtures, 'interrupted')], readOnlyHf);
+    expect(result.runs).toHaveLength(1);
+    expect(result.runs[0]!.paths[0]).toBe('checkpoint-30/trainer_state.json');
+    expect(result.runs[0]!.series.loss!.steps.length).toBe(6);
+    expect(result.runs[0]!.hparams['model.vocab_size']).toBe(100);
+    expect(result.issues.filter((i) => i.code === 'hf.checkpoint-superseded')).toHaveLength(2);
+    expect(result.issues.filter((i) => i.code === 'file.unrecognized')).toEqual([]);
+  });
+});
