@@ -181,6 +181,21 @@ export const ISSUES = {
     severity: 'warning',
     text: (d) => `${n(d.count)} record(s) could not be decoded (${d.reason}); skipped`,
   },
+  'wandb.truncated-tail': {
+    severity: 'info',
+    text: (d) =>
+      `last record is incomplete (${n(d.bytes)} trailing bytes from byte ${n(d.offset)}): ` +
+      'the run may still be writing or was killed; ignored',
+  },
+  'wandb.non-scalar': {
+    severity: 'info',
+    text: (d) => `${n(d.count)} ${d.kind} value(s) logged as "${d.key}" kept as a non-scalar series`,
+  },
+  'wandb.csv-unpaired-column': {
+    severity: 'warning',
+    text: (d) =>
+      `${n(d.count)} column(s) are not "<run> - <metric>" columns (first: "${d.example}"); not read`,
+  },
 
   // lm-evaluation-harness
   'lm-eval.unknown-layout': {

@@ -9,12 +9,14 @@ import type { Reader } from './reader.js';
 import { hfTrainerReader } from './readers/hf-trainer.js';
 import { lmEvalReader } from './readers/lm-eval.js';
 import { lightningCsvReader } from './readers/lightning-csv.js';
-import { tensorboardReader } from './readers/tensorboard.js';
 import { mlflowReader } from './readers/mlflow.js';
+import { tensorboardReader } from './readers/tensorboard.js';
+import { wandbReader } from './readers/wandb.js';
 
 export const READERS = [
   // readers are added here, one import each, in claiming order
   mlflowReader,
+  wandbReader,
   hfTrainerReader,
   lmEvalReader,
   tensorboardReader,
