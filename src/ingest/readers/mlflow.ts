@@ -237,7 +237,8 @@ async function readMetricFile(file: FileEntry, key: string, ctx: ReadContext): P
   let firstBadLine = 0;
   let withoutStep = 0;
 
-  const take = (line: string) => {
+  let previousHadStep = false;
+  const take = (line: string, terminated: boolean) => {
     lineNumber++;
     const text = line.trim();
     if (text.length === 0) return;
@@ -250,11 +251,15 @@ async function readMetricFile(file: FileEntry, key: string, ctx: ReadContext): P
     // costing the point.
     const stepText = second < 0 ? undefined : text.slice(second + 1, third < 0 ? text.length : third);
     const step = stepText === undefined ? builder.length : numberFromText(stepText);
-    if (timestamp === undefined || !Number.isFinite(timestamp) || value === undefined || step === undefined || !Number.isFinite(step)) {
+    // MLflow writes each line with its line break in one append: a last line without one,
+    // lacking the step its predecessors had, was cut while being written.
+    const cut = !terminated && stepText === undefined && previousHadStep;
+    if (cut || timestamp === undefined || !Number.isFinite(timestamp) || value === undefined || step === undefined || !Number.isFinite(step)) {
       if (bad === 0) firstBadLine = lineNumber;
       bad++;
       return;
     }
+    previousHadStep = stepText !== undefined;
     if (stepText === undefined) withoutStep++;
     builder.push(step, value, timestamp / 1000);
   };
@@ -265,7 +270,7 @@ async function readMetricFile(file: FileEntry, key: string, ctx: ReadContext): P
       const text = carry + (chunk as string);
       let start = 0;
       for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', start)) {
-        take(text.slice(start, newline));
+        take(text.slice(start, newline), true);
         start = newline + 1;
       }
       carry = text.slice(start);
@@ -274,7 +279,7 @@ async function readMetricFile(file: FileEntry, key: string, ctx: ReadContext): P
     ctx.issue('file.unreadable', file.rel, undefined, { reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
     return undefined;
   }
-  if (carry.length > 0) take(carry);
+  if (carry.length > 0) take(carry, false);
 
   if (bad > 0) ctx.issue('mlflow.bad-line', file.rel, `line ${firstBadLine}`, { count: bad, line: firstBadLine, series: key });
   if (withoutStep > 0) ctx.issue('series.missing-step', file.rel, key, { series: key, count: withoutStep });
