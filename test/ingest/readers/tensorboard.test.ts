@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -39,6 +39,108 @@ function findFiles(dir: string, match: (name: string) => boolean): string[] {
 const isEventFile = (name: string) => name.startsWith('events.out.tfevents.');
 const pointCounts = (run: Run) => Object.fromEntries(Object.entries(run.series).map(([tag, s]) => [tag, s.steps.length]));
 const codes = (issues: { code: string }[]) => issues.map((issue) => issue.code);
+
+type Expected = Record<
+  string,
+  {
+    files: string[];
+    scalars: Record<string, [number, number | string, number][]>;
+    nonScalar: Record<string, number>;
+    eventHparams: Record<string, string | number | boolean | null>;
+  }
+>;
+const fromJson = (value: number | string) =>
+  value === 'NaN' ? Number.NaN : value === 'Infinity' ? Infinity : value === '-Infinity' ? -Infinity : (value as number);
+
+describe('tensorboard reader on files from the real writers (torch, Lightning, tensorboard protos)', () => {
+  const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as Expected;
+
+  it('reads every run folder with the points tensorboard itself decodes', async () => {
+    const { runs, issues } = await readTensorboard([FIXTURES]);
+    expect(issues.filter((issue) => issue.severity === 'error')).toEqual([]);
+    expect(runs.map((run) => run.id).sort()).toEqual(Object.keys(expected).sort());
+    for (const run of runs) {
+      const want = expected[run.id]!;
+      expect(Object.keys(run.series).sort(), run.id).toEqual(Object.keys(want.scalars).sort());
+      for (const [tag, points] of Object.entries(want.scalars)) {
+        const series = run.series[tag]!;
+        expect([...series.steps], `${run.id} ${tag} steps`).toEqual(points.map((p) => p[0]));
+        expect([...series.values], `${run.id} ${tag} values`).toEqual(points.map((p) => fromJson(p[1])));
+        expect([...series.wallTimes], `${run.id} ${tag} wall times`).toEqual(points.map((p) => p[2]));
+      }
+      const nonScalar = Object.fromEntries(Object.entries(run.nonScalar).map(([tag, s]) => [tag, s.count]));
+      expect(nonScalar, run.id).toEqual(want.nonScalar);
+    }
+  });
+
+  it('keeps NaN, ±Infinity, a negative step and steps up to 2^53 − 1', async () => {
+    const { runs, issues } = await readTensorboard([path.join(FIXTURES, 'torch')]);
+    const run = runs.find((r) => r.id === 'torch')!;
+    expect([...run.series['train/loss']!.values.subarray(5, 8)]).toEqual([Number.NaN, Infinity, -Infinity]);
+    expect([...run.series['odd/steps']!.steps]).toEqual([-3, 2 ** 40, 2 ** 53 - 1]);
+    expect(issues.find((i) => i.code === 'series.non-finite')?.data).toMatchObject({ series: 'train/loss', count: 3 });
+  });
+
+  it('reads TF 2 tensor scalars whose plugin is named on the first value only', async () => {
+    const { runs } = await readTensorboard([path.join(FIXTURES, 'torch')]);
+    const run = runs.find((r) => r.id === 'torch')!;
+    expect([...run.series['tf2/loss']!.values]).toEqual([0.5, 0.25, 0.5 / 3, 0.125].map(Math.fround));
+    expect([...run.series['tf2/acc']!.values]).toEqual([0, 0.25, 0.5, 0.75]);
+  });
+
+  it('counts text, histogram and image summaries once per tag as non-scalar', async () => {
+    const { runs, issues } = await readTensorboard([path.join(FIXTURES, 'torch')]);
+    const run = runs.find((r) => r.id === 'torch')!;
+    expect(run.nonScalar).toEqual({
+      'notes/text_summary': { kind: 'text', count: 2 },
+      weights: { kind: 'histogram', count: 3 },
+      sample: { kind: 'image', count: 1 },
+    });
+    const nonScalarIssues = issues.filter((issue) => issue.code === 'tensorboard.non-scalar');
+    expect(nonScalarIssues.map((issue) => issue.location).sort()).toEqual(['notes/text_summary', 'sample', 'weights']);
+  });
+
+  it('reads hparams plugin summaries, and lets hparams.yaml win over their flattened copies', async () => {
+    const { runs, issues } = await readTensorboard([FIXTURES]);
+    const byId = new Map(runs.map((run) => [run.id, run]));
+    expect(byId.get('torch')!.hparams).toEqual(expected.torch!.eventHparams);
+    expect(byId.get('torch/hp')!.hparams).toEqual({ lr: 0.1, layers: 3 });
+    const lightning = byId.get('lightning/version_0')!;
+    // The events hold "optimizer/name", "optimizer/betas" (a string) and loss_fn as a repr;
+    // the YAML's nested, typed values are kept instead.
+    expect(Object.keys(expected['lightning/version_0']!.eventHparams).sort()).toEqual([
+      'loss_fn',
+      'lr',
+      'optimizer/betas',
+      'optimizer/name',
+    ]);
+    expect(lightning.hparams).toEqual({
+      lr: 0.001,
+      optimizer: { name: 'adam', betas: [0.9, 0.999] },
+      loss_fn: { $opaque: '!!python/name:__main__.lightning_loss', source: "''" },
+    });
+    expect(issues.filter((issue) => issue.code === 'yaml.python-tag').map((issue) => issue.file)).toEqual([
+      'lightning/version_0/hparams.yaml',
+    ]);
+  });
+
+  it('reads a run resumed in a second file after the first, and the restart is reported', async () => {
+    const { runs, issues } = await readTensorboard([path.join(FIXTURES, 'resumed')]);
+    expect(runs).toHaveLength(1);
+    expect([...runs[0]!.series.loss!.steps]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 6, 7, 8, 9, 10, 11]);
+    expect(runs[0]!.segments.loss).toEqual({ restarts: [10] });
+    expect(codes(issues)).toEqual(['series.restart']);
+  });
+
+  it('claims an event file by content when it was renamed', async () => {
+    const dir = tempDir();
+    const source = path.join(FIXTURES, 'torch/group_a', expected['torch/group_a']!.files[0]!);
+    copyFileSync(source, path.join(dir, 'renamed-log'));
+    const { runs } = await readTensorboard([dir]);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.series.group!.steps.length).toBe(3);
+  });
+});
 
 describe.skipIf(!HAS_CORPUS)('tensorboard reader on the real-log corpus', () => {
   if (!HAS_CORPUS) console.warn(CORPUS_SKIP_REASON);
@@ -198,11 +300,7 @@ describe('tensorboard reader on bad input', () => {
     expect(pointCounts(runs[0]!)).toEqual({ loss: 100, acc: 100 });
   });
 
-  it.skipIf(!HAS_CORPUS)('reads past a flipped byte in the middle of a real event file', async () => {
-    const source = path.join(
-      TB_CORPUS,
-      'MostafaKhaled2017__fashion-mnist-classification/lightning_logs/version_1/events.out.tfevents.1679944252.LAPTOP-OB7OKTBA.7812.1',
-    );
+  async function readsPastFlippedByte(source: string): Promise<void> {
     const original = readFileSync(source);
     const payloads = frames(original);
     // Find the record holding the middle byte; flip it.
@@ -232,7 +330,18 @@ describe('tensorboard reader on bad input', () => {
     const originalOthers = [...before.others.values()].reduce((a, b) => a + b, 0);
     const readOthers = Object.values(runs[0]!.nonScalar).reduce((a, s) => a + s.count, 0);
     expect(originalPoints + originalOthers - (readPoints + readOthers)).toBe(1);
-  });
+  }
+
+  it('reads past a flipped byte in the middle of a real event file (torch fixture)', () =>
+    readsPastFlippedByte(findFiles(path.join(FIXTURES, 'torch'), isEventFile)[0]!));
+
+  it.skipIf(!HAS_CORPUS)('reads past a flipped byte in the middle of a real event file (corpus Lightning run)', () =>
+    readsPastFlippedByte(
+      path.join(
+        TB_CORPUS,
+        'MostafaKhaled2017__fashion-mnist-classification/lightning_logs/version_1/events.out.tfevents.1679944252.LAPTOP-OB7OKTBA.7812.1',
+      ),
+    ));
 });
 
 describe('tensorboard reader streams a 500 MB event file in bounded memory', () => {

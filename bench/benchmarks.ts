@@ -1,0 +1,7 @@
+/**
+ * The benchmarks `npm run bench` runs, in order. Add a module here: one import, one entry.
+ */
+import type { Benchmark } from './harness.js';
+import { tensorboardBenchmark } from './tensorboard.js';
+
+export const BENCHMARKS = [tensorboardBenchmark] as const satisfies readonly Benchmark[];
