@@ -84,6 +84,10 @@ export const ISSUES = {
     severity: 'info',
     text: (d) => `${n(d.count)} point(s) of "${d.series}" carry no step; ${d.assumed ?? 'numbered by position'}`,
   },
+  'series.text-only': {
+    severity: 'info',
+    text: (d) => `${n(d.count)} field(s) hold only text, never a number (${d.fields}); not read as series`,
+  },
 
   // TFRecord / TensorBoard
   'tfrecord.truncated-tail': {

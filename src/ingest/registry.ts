@@ -12,6 +12,9 @@ import { lightningCsvReader } from './readers/lightning-csv.js';
 import { mlflowReader } from './readers/mlflow.js';
 import { tensorboardReader } from './readers/tensorboard.js';
 import { wandbReader } from './readers/wandb.js';
+import { npyReader } from './readers/npy.js';
+import { jsonlReader } from './readers/jsonl.js';
+import { csvReader } from './readers/csv.js';
 
 export const READERS = [
   // readers are added here, one import each, in claiming order
@@ -21,6 +24,9 @@ export const READERS = [
   lmEvalReader,
   tensorboardReader,
   lightningCsvReader,
+  npyReader,
+  jsonlReader,
+  csvReader,
 ] as const satisfies readonly Reader[];
 
 export function readerFor(format: string): Reader {

@@ -8,7 +8,9 @@
  *   field is a series; nested objects are flattened with `/`; a wall-time field (`_timestamp`,
  *   `timestamp`, `wall_time`, `walltime`, `Wall time`, in seconds or milliseconds since the
  *   epoch) becomes the points' wall times. Empty values and nulls are no point; numeric
- *   strings and "NaN"/"inf" spellings are numbers; anything else is counted as non-numeric.
+ *   strings and "NaN"/"inf" spellings are numbers; other values are counted as non-numeric,
+ *   and a field that never holds a number is reported once as text, not as a series. A
+ *   record without a step takes the previous record's step.
  * - A file is a **per-example** set when its first record has no step key (epoch aside) but
  *   has a label, prediction, correctness or probabilities field (see EXAMPLE_ALIASES).
  *   Other fields whose values are all numbers become per-example metrics.
@@ -184,10 +186,17 @@ export class ScalarLog {
   finishInto(run: Run, file: string, issue: IssueSink): void {
     for (const [name, builder] of this.series) run.series[name] = builder.build();
     for (const [name, entry] of this.nonScalar) run.nonScalar[name] = entry;
+    const textOnly: string[] = [];
     for (const [name, { count, example, at }] of this.nonNumeric) {
-      issue('series.non-numeric', file, at, { series: name, count, example, at });
+      if (this.series.has(name)) issue('series.non-numeric', file, at, { series: name, count, example, at });
+      else textOnly.push(name);
     }
-    for (const [name, count] of this.missingStep) issue('series.missing-step', file, name, { series: name, count });
+    if (textOnly.length > 0) {
+      issue('series.text-only', file, undefined, { count: textOnly.length, fields: textOnly.slice(0, 5).join(', ') });
+    }
+    for (const [name, count] of this.missingStep) {
+      issue('series.missing-step', file, name, { series: name, count, assumed: "given the previous record's step" });
+    }
   }
 }
 

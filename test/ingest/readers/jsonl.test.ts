@@ -127,10 +127,15 @@ describe('a log without a step key, with string values', async () => {
     expect(Array.from(run.series['loss']!.steps)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
-  it('reads "NaN" and "Infinity" strings as non-finite and reports text values as non-numeric', () => {
+  it('reads "NaN" and "Infinity" strings as non-finite', () => {
     expect(Array.from(run.series['ppl']!.values)).toEqual([1, 2, Number.NaN, 8, Number.POSITIVE_INFINITY, 32]);
+  });
+
+  it('reports a text value among numbers as non-numeric and a text-only field as text', () => {
+    expect(Array.from(run.series['acc']!.steps)).toEqual([0, 1, 2, 4, 5]);
+    expect(issuesOf(result, 'series.non-numeric')).toMatchObject([{ location: 'line 4', data: { series: 'acc', count: 1, example: '"n/a"' } }]);
     expect(run.series['phase']).toBeUndefined();
-    expect(issuesOf(result, 'series.non-numeric')).toMatchObject([{ location: 'line 1', data: { series: 'phase', count: 6, example: '"train"' } }]);
+    expect(issuesOf(result, 'series.text-only')).toMatchObject([{ severity: 'info', data: { count: 1, fields: 'phase' } }]);
   });
 });
 
