@@ -22,10 +22,12 @@ import { parse as parseSync } from 'csv-parse/sync';
 import { emptyRun, SeriesBuilder, type Run } from '../../model/run.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
 import { toNumber } from '../formats/json.js';
+import { assignRoles } from '../roles.js';
 
 export const WANDB_CSV_LAYOUT = 'wandb-chart-csv';
 
 const RUN_COLUMN = /^(.+) - (.+?)(__MIN|__MAX)?$/s;
+const ENVELOPE = /__(min|max)$/;
 const EXPORT_NAME = /^wandb_export_.*\.csv$/i;
 const WALL_TIME_AXIS = /^wall ?time$/i;
 const RELATIVE_TIME_AXIS = /^relative time( \(.*\))?$/i;
@@ -120,81 +122,105 @@ export async function readWandbCsv(claim: Claim, context: ReadContext): Promise<
   let rowIndex = 0;
   let line = 1;
 
-  const parser = createReadStream(file.path).pipe(
-    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }),
-  );
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      line = info.lines;
+  let rows = 0;
+  let rejected = false;
+  /** One parsed record; rows are handled as the parser produces them, so a later syntax error keeps them. */
+  const onRecord = (record: string[]): void => {
+    if (rejected) return;
+    if (!layout) {
+      layout = wandbCsvLayout(record, file.name);
       if (!layout) {
-        layout = wandbCsvLayout(record, file.name);
-        if (!layout) {
-          context.issue('csv.invalid', file.rel, 'line 1', { reason: 'header has no "<run> - <metric>" columns' });
-          return [];
-        }
-        headerWidth = record.length;
-        if (layout.unpaired.length > 0) {
-          context.issue('wandb.csv-unpaired-column', file.rel, 'line 1', {
-            count: layout.unpaired.length,
-            example: layout.unpaired[0],
-          });
-        }
+        context.issue('csv.invalid', file.rel, 'line 1', { reason: 'header has no "<run> - <metric>" columns' });
+        rejected = true;
+        return;
+      }
+      headerWidth = record.length;
+      if (layout.unpaired.length > 0) {
+        context.issue('wandb.csv-unpaired-column', file.rel, 'line 1', {
+          count: layout.unpaired.length,
+          example: layout.unpaired[0],
+        });
+      }
+      return;
+    }
+    rows++;
+    if (record.length !== headerWidth) {
+      if (raggedRows === 0) firstRaggedLine = line;
+      raggedRows++;
+    }
+    const axisText = record[0] ?? '';
+    const axisValue = axisText.trim() === '' ? undefined : toNumber(axisText);
+    let step = rowIndex;
+    let wall = Number.NaN;
+    let runtime = Number.NaN;
+    if (WALL_TIME_AXIS.test(layout.axis)) {
+      // The UI's wall times are epoch milliseconds; accept seconds too.
+      if (axisValue !== undefined) wall = axisValue > 1e11 ? axisValue / 1000 : axisValue;
+    } else if (RELATIVE_TIME_AXIS.test(layout.axis)) {
+      if (axisValue !== undefined) runtime = axisValue;
+    } else if (axisValue !== undefined && Number.isFinite(axisValue)) {
+      step = axisValue;
+    } else {
+      missingSteps++;
+    }
+    rowIndex++;
+    const limit = Math.min(record.length, layout.targets.length);
+    for (let i = 1; i < limit; i++) {
+      const target = layout.targets[i];
+      const cell = record[i]!;
+      if (!target || cell.trim() === '') continue;
+      const value = toNumber(cell);
+      if (value === undefined) {
+        const key = `${target.run}\u0000${target.series}`;
+        const seen = nonNumeric.get(key);
+        if (seen) seen.count++;
+        else nonNumeric.set(key, { count: 1, example: cell.length > 30 ? `${cell.slice(0, 30)}…` : cell, line });
         continue;
       }
-      if (record.length !== headerWidth) {
-        if (raggedRows === 0) firstRaggedLine = line;
-        raggedRows++;
+      let run = runs.get(target.run);
+      if (!run) {
+        run = { builders: new Map() };
+        runs.set(target.run, run);
       }
-      const axisText = record[0] ?? '';
-      const axisValue = axisText.trim() === '' ? undefined : toNumber(axisText);
-      let step = rowIndex;
-      let wall = Number.NaN;
-      let runtime = Number.NaN;
-      if (WALL_TIME_AXIS.test(layout.axis)) {
-        // The UI's wall times are epoch milliseconds; accept seconds too.
-        if (axisValue !== undefined) wall = axisValue > 1e11 ? axisValue / 1000 : axisValue;
-      } else if (RELATIVE_TIME_AXIS.test(layout.axis)) {
-        if (axisValue !== undefined) runtime = axisValue;
-      } else if (axisValue !== undefined && Number.isFinite(axisValue)) {
-        step = axisValue;
-      } else {
-        missingSteps++;
+      let builder = run.builders.get(target.series);
+      if (!builder) {
+        builder = new SeriesBuilder();
+        run.builders.set(target.series, builder);
       }
-      rowIndex++;
-      const limit = Math.min(record.length, layout.targets.length);
-      for (let i = 1; i < limit; i++) {
-        const target = layout.targets[i];
-        const cell = record[i]!;
-        if (!target || cell.trim() === '') continue;
-        const value = toNumber(cell);
-        if (value === undefined) {
-          const key = `${target.run}\u0000${target.series}`;
-          const seen = nonNumeric.get(key);
-          if (seen) seen.count++;
-          else nonNumeric.set(key, { count: 1, example: cell.length > 30 ? `${cell.slice(0, 30)}…` : cell, line });
-          continue;
-        }
-        let run = runs.get(target.run);
-        if (!run) {
-          run = { builders: new Map() };
-          runs.set(target.run, run);
-        }
-        let builder = run.builders.get(target.series);
-        if (!builder) {
-          builder = new SeriesBuilder();
-          run.builders.set(target.series, builder);
-        }
-        builder.push(step, value, wall);
-        if (!Number.isNaN(runtime) && run.runtime?.lastStep !== step) {
-          run.runtime ??= new SeriesBuilder();
-          run.runtime.push(step, runtime, wall);
-        }
+      builder.push(step, value, wall);
+      if (!Number.isNaN(runtime) && run.runtime?.lastStep !== step) {
+        run.runtime ??= new SeriesBuilder();
+        run.runtime.push(step, runtime, wall);
       }
     }
-  } catch (error) {
-    const reason = (error as Error).message.split('\n')[0]!;
-    context.issue('csv.invalid', file.rel, `line ${line}`, { reason: `${reason}; rows before it were read` });
-  }
+  };
+
+  await new Promise<void>((resolve) => {
+    const parser = parse({
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      on_record: (record: string[], parsing: { lines: number }) => {
+        line = parsing.lines;
+        onRecord(record);
+        return null;
+      },
+    });
+    parser.on('error', (error: Error) => {
+      const reason = error.message.split('\n')[0]!;
+      context.issue('csv.stopped', file.rel, `line ${line + 1}`, { line: line + 1, reason, kept: rows });
+      resolve();
+    });
+    parser.on('end', () => resolve());
+    parser.resume();
+    const input = createReadStream(file.path);
+    input.on('error', (error) => {
+      context.issue('file.unreadable', file.rel, undefined, { reason: error.message });
+      resolve();
+    });
+    input.pipe(parser);
+  });
+  if (rejected) return [];
 
   if (raggedRows > 0) context.issue('csv.ragged-row', file.rel, `line ${firstRaggedLine}`, { count: raggedRows, line: firstRaggedLine });
   if (layout && (WALL_TIME_AXIS.test(layout.axis) || RELATIVE_TIME_AXIS.test(layout.axis))) {
@@ -215,6 +241,9 @@ export async function readWandbCsv(claim: Claim, context: ReadContext): Promise<
     if (layout) run.tags.x_axis = layout.axis;
     for (const [series, builder] of collected.builders) run.series[series] = builder.build();
     if (collected.runtime && !('_runtime' in run.series)) run.series._runtime = collected.runtime.build();
+    // The envelopes bound a metric; they are not metrics of their own for role conventions.
+    const metricsOnly = { ...run, series: Object.fromEntries(Object.entries(run.series).filter(([name]) => !ENVELOPE.test(name))) };
+    run.roles = assignRoles(metricsOnly);
     out.push(run);
   }
   return out;

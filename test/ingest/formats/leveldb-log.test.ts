@@ -104,7 +104,7 @@ describe('scanLevelDbLog', () => {
     // Block 0 holds records 0-4 and the first chunk of record 5.
     const input = Array.from({ length: 12 }, (_, i) => record(i, 6000));
     const bytes = writeLog(input);
-    bytes[7 + 7 + 6000 + 7 + 10] ^= 0xff; // inside the payload of record 1
+    bytes[7 + 7 + 6000 + 7 + 10] = bytes[7 + 7 + 6000 + 7 + 10]! ^ 0xff; // inside the payload of record 1
     const { records, problems } = await scan(bytes);
     expect(problems).toEqual([{ kind: 'corrupt', offset: 7 + 7 + 6000, reason: 'checksum mismatch', skipped: BLOCK - (7 + 7 + 6000) }]);
     // Records 1-5 are lost with the rest of block 0 (5's tail in block 1 is skipped quietly).
@@ -114,7 +114,7 @@ describe('scanLevelDbLog', () => {
   it('drops a multi-chunk record whose first chunk is corrupt, without a second report for its tail', async () => {
     const input = [record(0, 100), record(1, 70_000), record(2, 100)];
     const bytes = writeLog(input);
-    bytes[7 + 7 + 100 + 7 + 3] ^= 0x01; // FIRST chunk of record 1
+    bytes[7 + 7 + 100 + 7 + 3] = bytes[7 + 7 + 100 + 7 + 3]! ^ 0x01; // FIRST chunk of record 1
     const { records, problems } = await scan(bytes);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ kind: 'corrupt', offset: 7 + 7 + 100 });
