@@ -89,13 +89,23 @@ export function recordKind(keys: readonly string[]): RecordKind {
 interface NonNumeric {
   count: number;
   example: string;
-  at: string;
+  line: number;
 }
 
 const shortText = (value: unknown) => {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 };
+
+/** A cell or JSON value as a number; the common case (a plain decimal) skips toNumber's spellings. */
+export function numberOf(raw: unknown): number | undefined {
+  if (typeof raw === 'number') return raw;
+  if (typeof raw === 'string') {
+    const fast = +raw;
+    if (!Number.isNaN(fast) && (fast !== 0 || raw.trim() !== '')) return fast;
+  }
+  return toNumber(raw);
+}
 
 /**
  * Accumulates a scalar log record by record. Points are pushed in file order (the central
@@ -116,43 +126,50 @@ export class ScalarLog {
     readonly wallTimeKey: string | undefined,
   ) {}
 
-  /** One record of flat `key → raw value` pairs (strings for CSV, JSON values for JSONL). */
-  add(record: ReadonlyMap<string, unknown> | Record<string, unknown>, at: string): void {
-    const entries = record instanceof Map ? record.entries() : Object.entries(record);
-    const index = this.records++;
-    let step: number;
-    let stepMissing = false;
-    if (this.stepKey === undefined) {
-      step = index;
-    } else {
-      const raw = record instanceof Map ? record.get(this.stepKey) : (record as Record<string, unknown>)[this.stepKey];
-      const parsed = toNumber(raw);
-      if (parsed === undefined || Number.isNaN(parsed)) {
-        step = this.lastStep;
-        stepMissing = true;
-      } else {
-        step = parsed;
-        this.lastStep = parsed;
-      }
-    }
-    const wallTime = this.wallTime(record);
-    for (const [key, raw] of entries) {
+  /** One JSON record; nested objects become `parent/child` series. */
+  add(record: Record<string, unknown>, line: number): void {
+    const { step, stepMissing } = this.stepOf(this.stepKey === undefined ? undefined : record[this.stepKey]);
+    const wallTime = this.wallTimeKey === undefined ? Number.NaN : this.wallTimeOf(record[this.wallTimeKey]);
+    for (const key in record) {
       if (key === this.stepKey || key === this.wallTimeKey) continue;
-      this.addValue(key, raw, step, wallTime, stepMissing, at);
+      this.addValue(key, record[key], step, wallTime, stepMissing, line);
     }
   }
 
-  private wallTime(record: ReadonlyMap<string, unknown> | Record<string, unknown>): number {
-    if (this.wallTimeKey === undefined) return Number.NaN;
-    const raw = record instanceof Map ? record.get(this.wallTimeKey) : (record as Record<string, unknown>)[this.wallTimeKey];
-    const value = toNumber(raw);
+  /**
+   * One CSV row: `cells[i]` belongs to `columns[i]`. `stepColumn` / `wallTimeColumn` are
+   * indices (-1 when absent); cells past the header are ignored (counted by the reader).
+   */
+  addCells(columns: readonly string[], cells: readonly string[], stepColumn: number, wallTimeColumn: number, line: number): void {
+    const { step, stepMissing } = this.stepOf(stepColumn < 0 ? undefined : cells[stepColumn]);
+    const wallTime = wallTimeColumn < 0 ? Number.NaN : this.wallTimeOf(cells[wallTimeColumn]);
+    const width = Math.min(cells.length, columns.length);
+    for (let i = 0; i < width; i++) {
+      if (i === stepColumn || i === wallTimeColumn) continue;
+      const cell = cells[i]!;
+      if (cell === '') continue;
+      this.addValue(columns[i]!, cell, step, wallTime, stepMissing, line);
+    }
+  }
+
+  private stepOf(raw: unknown): { step: number; stepMissing: boolean } {
+    const index = this.records++;
+    if (this.stepKey === undefined) return { step: index, stepMissing: false };
+    const parsed = raw === '' || raw === null ? undefined : numberOf(raw);
+    if (parsed === undefined || Number.isNaN(parsed)) return { step: this.lastStep, stepMissing: true };
+    this.lastStep = parsed;
+    return { step: parsed, stepMissing: false };
+  }
+
+  private wallTimeOf(raw: unknown): number {
+    const value = raw === '' || raw === null ? undefined : numberOf(raw);
     if (value === undefined || !Number.isFinite(value)) return Number.NaN;
     // Seconds since 1970 are ~1.7e9 today; milliseconds are ~1.7e12.
     this.wallTimeScale ??= value > 1e11 ? 1e-3 : 1;
     return value * this.wallTimeScale;
   }
 
-  private addValue(key: string, raw: unknown, step: number, wallTime: number, stepMissing: boolean, at: string): void {
+  private addValue(key: string, raw: unknown, step: number, wallTime: number, stepMissing: boolean, line: number): void {
     if (raw === null || raw === undefined || raw === '') return;
     if (typeof raw === 'object' && !Array.isArray(raw)) {
       const typed = (raw as Record<string, unknown>)['_type'];
@@ -163,14 +180,14 @@ export class ScalarLog {
         this.nonScalar.set(key, entry);
         return;
       }
-      for (const [inner, value] of Object.entries(raw)) this.addValue(`${key}/${inner}`, value, step, wallTime, stepMissing, at);
+      for (const [inner, value] of Object.entries(raw)) this.addValue(`${key}/${inner}`, value, step, wallTime, stepMissing, line);
       return;
     }
-    const value = toNumber(raw);
+    const value = numberOf(raw);
     if (value === undefined) {
       const seen = this.nonNumeric.get(key);
       if (seen) seen.count++;
-      else this.nonNumeric.set(key, { count: 1, example: shortText(raw), at });
+      else this.nonNumeric.set(key, { count: 1, example: shortText(raw), line });
       return;
     }
     let builder = this.series.get(key);
@@ -187,7 +204,8 @@ export class ScalarLog {
     for (const [name, builder] of this.series) run.series[name] = builder.build();
     for (const [name, entry] of this.nonScalar) run.nonScalar[name] = entry;
     const textOnly: string[] = [];
-    for (const [name, { count, example, at }] of this.nonNumeric) {
+    for (const [name, { count, example, line }] of this.nonNumeric) {
+      const at = `line ${line}`;
       if (this.series.has(name)) issue('series.non-numeric', file, at, { series: name, count, example, at });
       else textOnly.push(name);
     }
@@ -223,7 +241,7 @@ export class ExampleColumns {
   private readonly ignored = new Map<string, string>();
 
   /** Adds one record; `probColumns` (CSV) are spread probability columns by class index. */
-  add(record: Record<string, unknown>, at: string): void {
+  add(record: Record<string, unknown>, line: number): void {
     const i = this.count++;
     let probs: number[] | undefined;
     const spread: number[] = [];
@@ -272,7 +290,7 @@ export class ExampleColumns {
       this.classes ??= probs.length;
       if (probs.length !== this.classes) {
         if (this.badProbs) this.badProbs.count++;
-        else this.badProbs = { count: 1, at, got: probs.length };
+        else this.badProbs = { count: 1, at: `line ${line}`, got: probs.length };
       }
       this.probsRows[i] = probs;
     }

@@ -14,7 +14,7 @@
  * "Wall time,Step,Value" export names its one series after the file.
  */
 import { createReadStream } from 'node:fs';
-import { parse as parseCsv, type CsvError, type Info } from 'csv-parse';
+import { parse as parseCsv, type CsvError } from 'csv-parse';
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import type { Run } from '../../model/run.js';
 import { toNumber } from '../formats/json.js';
@@ -84,6 +84,9 @@ async function readFile(file: FileEntry, delimiter: string, context: ReadContext
   let rows = 0;
   let ragged: { count: number; line: number } | undefined;
 
+  let stepColumn = -1;
+  let wallTimeColumn = -1;
+
   const onHeader = (header: string[]) => {
     columns = columnNames(header);
     if (recordKind(columns) === 'examples') {
@@ -92,6 +95,8 @@ async function readFile(file: FileEntry, delimiter: string, context: ReadContext
     }
     const stepKey = findStepKey(columns);
     const wallTimeKey = findWallTimeKey(columns);
+    stepColumn = stepKey === undefined ? -1 : columns.indexOf(stepKey);
+    wallTimeColumn = wallTimeKey === undefined ? -1 : columns.indexOf(wallTimeKey);
     const metrics = columns.filter((name) => name !== stepKey && name !== wallTimeKey);
     if (metrics.length === 1 && metrics[0]!.toLowerCase() === 'value') {
       columns = columns.map((name) => (name === metrics[0] ? stem(file.name) : name));
@@ -101,16 +106,19 @@ async function readFile(file: FileEntry, delimiter: string, context: ReadContext
   };
 
   const onRow = (cells: string[], line: number) => {
-    if (cells.length !== columns!.length) {
+    const names = columns!;
+    if (cells.length !== names.length) {
       if (ragged) ragged.count++;
       else ragged = { count: 1, line };
     }
-    const record: Record<string, string> = {};
-    const width = Math.min(cells.length, columns!.length);
-    for (let i = 0; i < width; i++) record[columns![i]!] = cells[i]!;
-    const at = `line ${line}`;
-    if (result!.kind === 'examples') result!.columns.add(record, at);
-    else result!.log.add(record, at);
+    if (result!.kind === 'scalars') {
+      result!.log.addCells(names, cells, stepColumn, wallTimeColumn, line);
+    } else {
+      const record: Record<string, string> = {};
+      const width = Math.min(cells.length, names.length);
+      for (let i = 0; i < width; i++) record[names[i]!] = cells[i]!;
+      result!.columns.add(record, line);
+    }
     rows++;
   };
 
@@ -119,7 +127,6 @@ async function readFile(file: FileEntry, delimiter: string, context: ReadContext
     const parser = parseCsv({
       delimiter,
       bom: true,
-      info: true,
       relax_column_count: true,
       relax_quotes: true,
       skip_empty_lines: true,
@@ -134,9 +141,11 @@ async function readFile(file: FileEntry, delimiter: string, context: ReadContext
       parser.destroy();
       resolve();
     });
-    parser.on('data', ({ record, info }: { record: string[]; info: Info }) => {
+    // Records are pushed while the parser walks its input, so `info.lines` is this record's last line
+    // (asking for per-record info objects instead costs three times the parse time).
+    parser.on('data', (record: string[]) => {
       if (columns === undefined) onHeader(record);
-      else onRow(record, info.lines);
+      else onRow(record, parser.info.lines);
     });
     parser.on('error', (error: CsvError) => {
       const line = (error as CsvError & { lines?: number }).lines ?? rows + 1;

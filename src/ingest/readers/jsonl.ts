@@ -88,9 +88,8 @@ async function readFile(file: FileEntry, context: ReadContext): Promise<FileReco
           result = { file, kind: 'scalars', log: new ScalarLog(stepKey, findWallTimeKey(keys)) };
         }
       }
-      const at = `line ${lineNumber}`;
-      if (result.kind === 'examples') result.columns.add(record, at);
-      else result.log.add(record, at);
+      if (result.kind === 'examples') result.columns.add(record, lineNumber);
+      else result.log.add(record, lineNumber);
       records++;
     });
   } catch (error) {
