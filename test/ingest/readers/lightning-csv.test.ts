@@ -259,6 +259,17 @@ describe('lightning-csv on damaged and unusual input', () => {
     expect(run.series.note).toBeUndefined();
   });
 
+  it('counts lines across blank lines and quoted line breaks when it names a line', async () => {
+    const dir = folder('lines/version_0', {
+      'metrics.csv': 'step,loss,note\n0,1,"two\nlines"\n\n1,2,\n2,oops,\n',
+    });
+    const result = await ingest([dir], onlyLightning);
+    expect(points(result.runs[0]!.series.loss!)).toEqual([[0, 1], [1, 2]]);
+    const loss = result.issues.find((issue) => issue.code === 'series.non-numeric' && issue.data?.series === 'loss');
+    expect(loss?.location).toBe('line 6');
+    expect(codes(result.issues)).not.toContain('csv.ragged-row');
+  });
+
   it('keeps nan, inf and -inf as non-finite values and counts text that is not a number', async () => {
     const dir = folder('non-finite/version_0', {
       'metrics.csv': 'epoch,step,loss,grad_norm\n0,0,nan,1\n0,1,inf,oops\n0,2,-inf,NaN\n0,3,0.5,bad\n',
