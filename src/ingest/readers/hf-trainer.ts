@@ -33,6 +33,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { emptyRun, SeriesBuilder, type HValue, type Run } from '../../model/run.js';
+import { scanJsonArrayField } from '../formats/json-array-stream.js';
 import { looksLikeJsonObject, parseJsonLenient, toNumber, type LenientJson } from '../formats/json.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
 
@@ -156,7 +157,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * Reads and parses a JSON file leniently; unreadable, empty and NaN-bearing files are
  * reported here. Undefined when there is nothing to parse.
  */
-async function parseFile(file: FileEntry, context: ReadContext): Promise<(LenientJson & { text: string }) | undefined> {
+async function parseFile(file: FileEntry, context: ReadContext): Promise<LenientJson | undefined> {
   let text: string;
   try {
     text = await fs.readFile(file.path, 'utf8');
@@ -173,22 +174,7 @@ async function parseFile(file: FileEntry, context: ReadContext): Promise<(Lenien
   if (parsed.nonStandardNumbers > 0) {
     context.issue('json.non-standard-number', file.rel, undefined, { count: parsed.nonStandardNumbers });
   }
-  return { ...parsed, text };
-}
-
-/**
- * The lenient parser keeps a container that was still open when the text ended, so the
- * last log_history entry of a cut file may be missing keys (its step, typically). It is
- * complete only when the text ends right after it (`}` or `},`), or when the list itself
- * was closed (`]`, or another top-level key follows it).
- */
-function dropIncompleteEntry(root: Record<string, unknown>, history: unknown[], text: string): void {
-  const keys = Object.keys(root);
-  if (keys[keys.length - 1] !== 'log_history' || history.length === 0) return;
-  const tail = text.trimEnd();
-  const listClosed = /\]\s*,?$/.test(tail);
-  const entryClosed = /\}\s*,?$/.test(tail);
-  if (!listClosed && !entryClosed) history.pop();
+  return parsed;
 }
 
 /** `kept` counts what survived the damage: log_history entries, or keys of a flat file. */
@@ -216,40 +202,43 @@ function describe(value: unknown): string {
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
-function readLogHistory(history: unknown[], run: Run, file: FileEntry, context: ReadContext): void {
-  const series = new Map<string, SeriesAccumulator>();
-  let badEntries = 0;
-  let firstBad = -1;
+/** Turns log_history entries, one at a time, into series and summary facts. */
+class LogHistory {
+  private readonly series = new Map<string, SeriesAccumulator>();
+  private badEntries = 0;
+  private firstBad = -1;
   // Entries without a step (custom callbacks logging straight into log_history) are kept
   // at the step of the entry before them: they were logged right after it.
-  let lastStep = 0;
-  const epochAt = new Map<number, number>();
-  for (let index = 0; index < history.length; index++) {
-    const entry = history[index];
+  private lastStep = 0;
+  private readonly epochAt = new Map<number, number>();
+
+  constructor(private readonly run: Run) {}
+
+  add(entry: unknown, index: number): void {
     if (!isObject(entry)) {
-      if (badEntries++ === 0) firstBad = index;
-      continue;
+      if (this.badEntries++ === 0) this.firstBad = index;
+      return;
     }
     const stepValue = entry.step;
     let step: number;
     if (typeof stepValue === 'number' && Number.isFinite(stepValue)) {
       step = stepValue;
-      lastStep = step;
+      this.lastStep = step;
     } else {
-      if (badEntries++ === 0) firstBad = index;
-      step = lastStep;
+      if (this.badEntries++ === 0) this.firstBad = index;
+      step = this.lastStep;
     }
     if (isTrainSummaryEntry(entry)) {
       for (const [key, value] of Object.entries(entry)) {
-        if (key !== 'step' && key !== 'epoch') run.summary[key] = value as HValue;
+        if (key !== 'step' && key !== 'epoch') this.run.summary[key] = value as HValue;
       }
-      continue;
+      return;
     }
     for (const key in entry) {
       if (key === 'step') continue;
       const raw = entry[key];
-      let acc = series.get(key);
-      if (!acc) series.set(key, (acc = { builder: new SeriesBuilder(), nonNumeric: 0 }));
+      let acc = this.series.get(key);
+      if (!acc) this.series.set(key, (acc = { builder: new SeriesBuilder(), nonNumeric: 0 }));
       const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? toNumber(raw) : undefined;
       if (value === undefined) {
         if (acc.nonNumeric++ === 0) {
@@ -260,35 +249,65 @@ function readLogHistory(history: unknown[], run: Run, file: FileEntry, context: 
       }
       // Trainer.log stamps the epoch on every entry, so a training and an evaluation entry
       // of one step repeat the same epoch: one point, not a duplicate step.
-      if (key === 'epoch' && acc.builder.lastStep === step && epochAt.get(step) === value) continue;
-      if (key === 'epoch') epochAt.set(step, value);
+      if (key === 'epoch') {
+        if (acc.builder.lastStep === step && this.epochAt.get(step) === value) continue;
+        this.epochAt.set(step, value);
+      }
       acc.builder.push(step, value);
     }
   }
-  if (badEntries > 0) {
-    context.issue('hf.bad-log-entry', file.rel, `log_history[${firstBad}]`, { count: badEntries, index: firstBad });
-  }
-  for (const [name, acc] of series) {
-    if (acc.builder.length > 0) run.series[name] = acc.builder.build();
-    if (acc.nonNumeric > 0) {
-      context.issue('series.non-numeric', file.rel, name, { series: name, count: acc.nonNumeric, example: acc.example, at: acc.at });
+
+  finish(file: FileEntry, context: ReadContext): void {
+    if (this.badEntries > 0) {
+      context.issue('hf.bad-log-entry', file.rel, `log_history[${this.firstBad}]`, { count: this.badEntries, index: this.firstBad });
+    }
+    for (const [name, acc] of this.series) {
+      if (acc.builder.length > 0) this.run.series[name] = acc.builder.build();
+      if (acc.nonNumeric > 0) {
+        context.issue('series.non-numeric', file.rel, name, { series: name, count: acc.nonNumeric, example: acc.example, at: acc.at });
+      }
     }
   }
 }
 
-function readState(value: unknown, run: Run, file: FileEntry, context: ReadContext, damaged: boolean): void {
-  if (!isObject(value)) {
-    if (!damaged) context.issue('hf.not-trainer-state', file.rel, undefined, { reason: 'the document is not an object' });
+/** Streams the state file: log_history entry by entry, the other top-level fields into the summary. */
+async function readState(file: FileEntry, run: Run, context: ReadContext): Promise<void> {
+  const history = new LogHistory(run);
+  let scan;
+  try {
+    scan = await scanJsonArrayField(
+      file.path,
+      'log_history',
+      (entry, index) => history.add(entry, index),
+      { onProgress: (bytes) => context.progress?.(file.rel, bytes, file.size) },
+    );
+  } catch (error) {
+    context.issue('file.unreadable', file.rel, undefined, { reason: (error as Error).message });
     return;
   }
-  for (const [key, field] of Object.entries(value)) {
-    if (key === 'log_history') continue;
-    run.summary[key] = field as HValue;
+  history.finish(file, context);
+  if (scan.nonStandardNumbers > 0) {
+    context.issue('json.non-standard-number', file.rel, undefined, { count: scan.nonStandardNumbers });
   }
-  const history = value.log_history;
-  if (Array.isArray(history)) readLogHistory(history, run, file, context);
-  else if (!damaged) {
-    const reason = history === undefined ? 'no log_history key' : 'log_history is not a list';
+  if (scan.damage) {
+    const { kind, offset, reason } = scan.damage;
+    const kept = scan.elements;
+    if (kind === 'truncated') context.issue('json.truncated', file.rel, `byte ${offset}`, { offset, kept });
+    else context.issue('json.invalid', file.rel, `byte ${offset}`, { offset, kept, reason, recovered: kept > 0 || isObject(scan.rest) });
+  } else if (scan.rest === undefined) {
+    context.issue('file.empty', file.rel);
+    return;
+  }
+  const state = scan.rest;
+  if (!isObject(state)) {
+    if (!scan.damage) context.issue('hf.not-trainer-state', file.rel, undefined, { reason: 'the document is not an object' });
+    return;
+  }
+  for (const [key, field] of Object.entries(state)) {
+    if (key !== 'log_history') run.summary[key] = field as HValue;
+  }
+  if (!scan.found && !scan.damage) {
+    const reason = state.log_history === undefined ? 'no log_history key' : 'log_history is not a list';
     context.issue('hf.not-trainer-state', file.rel, undefined, { reason });
   }
 }
@@ -341,16 +360,8 @@ async function read(claim: Claim, context: ReadContext): Promise<Run[]> {
   }
 
   const run = emptyRun(context.runId(claim.dir), 'hf-trainer', [main.rel]);
-  const parsed = await parseFile(main, context);
-  if (parsed) {
-    const damaged = parsed.damage !== undefined;
-    if (parsed.damage?.kind === 'truncated' && isObject(parsed.value) && Array.isArray(parsed.value.log_history)) {
-      dropIncompleteEntry(parsed.value, parsed.value.log_history, parsed.text);
-    }
-    readState(parsed.value, run, main, context, damaged);
-    const history = isObject(parsed.value) ? parsed.value.log_history : undefined;
-    reportDamage(parsed, Array.isArray(history) ? history.length : 0, main, context);
-  }
+  if (main.size === 0) context.issue('file.empty', main.rel);
+  else await readState(main, run, context);
 
   for (const companion of detail.companions) {
     const file = byPath.get(companion.path)!;
