@@ -105,6 +105,18 @@ describe('scalar logs written by a PyTorch loop with the csv module', () => {
   });
 });
 
+describe("TensorBoard's scalar CSV download (Wall time, Step, Value)", () => {
+  it('names the one series after the file and reads wall times', async () => {
+    const result = await read('tensorboard_export');
+    const run = result.runs[0]!;
+    expect(Object.keys(run.series)).toEqual(['run-version_0-tag-train_loss']);
+    const series = run.series['run-version_0-tag-train_loss']!;
+    expect(Array.from(series.steps)).toEqual([0, 10, 20, 30, 40, 50, 60, 70]);
+    expect(series.wallTimes[2]).toBe(1_700_000_002.25);
+    expect(result.issues).toEqual([]);
+  });
+});
+
 describe('per-example CSV with a JSON list of probabilities', async () => {
   const result = await read('examples_list');
   const set = result.runs[0]!.examples[0]!;

@@ -175,6 +175,27 @@ describe('damaged files', () => {
   });
 });
 
+describe('records that disagree', () => {
+  it('probability rows of unequal length: examples.mismatch, probabilities left out, the rest kept', async () => {
+    const result = await read('ragged_probs');
+    const set = result.runs[0]!.examples[0]!;
+    expect(set.count).toBe(6);
+    expect(set.probs).toBeUndefined();
+    expect(set.labels).toHaveLength(6);
+    expect(issuesOf(result, 'examples.mismatch')).toMatchObject([{ location: 'line 4', data: { got: 2, expected: 3, rows: 1 } }]);
+  });
+
+  it('a record without the step key takes the previous step and is reported', async () => {
+    const result = await read('missing_step');
+    const run = result.runs[0]!;
+    expect(Array.from(run.series['loss']!.steps)).toEqual([0, 1, 2, 3, 4, 4]);
+    expect(Array.from(run.series['final_loss']!.steps)).toEqual([4]);
+    const missing = issuesOf(result, 'series.missing-step').map((i) => [i.data!['series'], i.data!['count']]);
+    expect(missing.sort()).toEqual([['final_loss', 1], ['loss', 1]]);
+    expect(issuesOf(result, 'series.duplicate-step').map((i) => i.data!['series'])).toEqual(['loss']);
+  });
+});
+
 describe.skipIf(!HAS_CORPUS)(`jsonl reader on the corpus (${HAS_CORPUS ? 'present' : CORPUS_SKIP_REASON})`, async () => {
   const realLogs = corpusPath('real-logs');
 
