@@ -149,9 +149,9 @@ export async function scanJsonArrayField(
     };
     // Hot state lives in locals for the byte loop and is written back on the rare events
     // (a structural byte at the array's level) that call the helpers above.
-    let str = inString;
-    let esc = escaped;
-    let d = depth;
+    let str: boolean = inString;
+    let esc: boolean = escaped;
+    let d: number = depth;
     const length = chunk.length;
     for (let i = 0; i < length; i++) {
       let byte = chunk[i]!;
