@@ -26,9 +26,9 @@ import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse';
 import { parse as parseCsvSync } from 'csv-parse/sync';
-import { emptyRun, isOpaque, SeriesBuilder, type HValue, type Run } from '../../model/run.js';
+import { emptyRun, SeriesBuilder, type HValue, type Run } from '../../model/run.js';
 import { numberFromText } from '../formats/number-text.js';
-import { parseYamlSafe } from '../formats/yaml.js';
+import { asMapping, readYamlFile } from '../formats/yaml-file.js';
 import type { IssueData } from '../issues.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
 
@@ -40,7 +40,7 @@ const EPOCH_COLUMN = 'epoch';
 const HEADER_BYTES = 256 * 1024;
 
 /** Column names of the first CSV line of `head`, or undefined when it is not CSV. */
-export function csvHeader(head: Buffer): string[] | undefined {
+function csvHeader(head: Buffer): string[] | undefined {
   let text = head.toString('utf8');
   const end = text.search(/\r?\n/);
   if (end >= 0) text = text.slice(0, end);
@@ -82,28 +82,11 @@ async function read(claim: Claim, ctx: ReadContext): Promise<Run[]> {
   return [run];
 }
 
-export async function readHparams(file: FileEntry, ctx: ReadContext): Promise<Record<string, HValue>> {
-  let text: string;
-  try {
-    text = await fs.readFile(file.path, 'utf8');
-  } catch (error) {
-    ctx.issue('file.unreadable', file.rel, undefined, { reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
-    return {};
-  }
-  const yaml = parseYamlSafe(text);
-  if (yaml.error) {
-    const location = yaml.error.line !== undefined ? `line ${yaml.error.line}` : undefined;
-    ctx.issue('yaml.invalid', file.rel, location, { reason: yaml.error.reason });
-    return {};
-  }
-  if (yaml.opaqueCount > 0) {
-    ctx.issue('yaml.python-tag', file.rel, undefined, { count: yaml.opaqueCount, tag: yaml.opaqueTags[0] });
-  }
-  const value = yaml.value;
-  if (value === null || value === undefined) return {};
-  if (typeof value === 'object' && !Array.isArray(value) && !isOpaque(value)) return value;
+async function readHparams(file: FileEntry, ctx: ReadContext): Promise<Record<string, HValue>> {
+  const yaml = await readYamlFile(file, ctx);
+  if (!yaml.ok || yaml.value === null) return {};
   // save_hyperparameters always writes a mapping; anything else is kept whole under one key.
-  return { hparams: value };
+  return asMapping(yaml.value) ?? { hparams: yaml.value };
 }
 
 interface ColumnState {

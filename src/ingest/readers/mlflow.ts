@@ -24,9 +24,9 @@
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { emptyRun, isOpaque, SeriesBuilder, type HValue, type Run } from '../../model/run.js';
+import { emptyRun, SeriesBuilder, type HValue, type Run } from '../../model/run.js';
 import { numberFromText, numberOrString } from '../formats/number-text.js';
-import { parseYamlSafe } from '../formats/yaml.js';
+import { asMapping, readYamlFile } from '../formats/yaml-file.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
 import { relativeTo } from '../walk.js';
 
@@ -175,16 +175,8 @@ async function readText(file: FileEntry, ctx: ReadContext): Promise<string | und
 }
 
 async function readMeta(file: FileEntry, ctx: ReadContext): Promise<Record<string, HValue> | undefined> {
-  const text = await readText(file, ctx);
-  if (text === undefined) return undefined;
-  const yaml = parseYamlSafe(text);
-  if (yaml.error) {
-    ctx.issue('yaml.invalid', file.rel, yaml.error.line !== undefined ? `line ${yaml.error.line}` : undefined, { reason: yaml.error.reason });
-    return undefined;
-  }
-  if (yaml.opaqueCount > 0) ctx.issue('yaml.python-tag', file.rel, undefined, { count: yaml.opaqueCount, tag: yaml.opaqueTags[0] });
-  const value = yaml.value;
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && !isOpaque(value) ? value : {};
+  const yaml = await readYamlFile(file, ctx);
+  return yaml.ok ? (asMapping(yaml.value) ?? {}) : undefined;
 }
 
 function asString(value: HValue | undefined): string | undefined {
