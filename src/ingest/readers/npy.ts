@@ -16,7 +16,11 @@
  * whole, so `cifar10_…` never pairs with `cifar100_…`.
  *
  * What each array becomes, by shape, dtype and name (lower-cased):
- *   2-D float                       → probs (rows that do not sum to 1 get a warning)
+ *   2-D float, rows sum to 1        → probs
+ *   2-D float named like pyx, probs,
+ *     softmax, logits, scores, pred  → probs, with a warning when rows do not sum to 1
+ *   2-D float otherwise (features,
+ *     embeddings)                    → not per-example: reported, not read
  *   1-D, name has "pred"            → preds
  *   1-D, name has "label"/"target"  → labels
  *   1-D, name has "correct"         → correct
@@ -63,8 +67,14 @@ function joinByPrefix(fileStem: string, known: ReadonlySet<string>): { setName: 
 
 type Slot = 'probs' | 'labels' | 'preds' | 'correct' | 'metric';
 
+const PROBABILITY_NAME = /pyx|psx|prob|softmax|logit|score|pred/;
+
 function slotOf(array: NpyArray, lowerName: string): Slot | undefined {
-  if (array.shape.length === 2) return array.kind === 'f' ? 'probs' : undefined;
+  if (array.shape.length === 2) {
+    if (array.kind !== 'f') return undefined;
+    const [rows, classes] = array.shape as [number, number];
+    return PROBABILITY_NAME.test(lowerName) || firstBadRow(array.data, rows, classes) === undefined ? 'probs' : undefined;
+  }
   if (array.shape.length !== 1) return undefined;
   if (lowerName.includes('pred')) return 'preds';
   if (lowerName.includes('label') || lowerName.includes('target')) return 'labels';
@@ -166,6 +176,12 @@ function buildSet(name: string, members: Member[], { issue }: ReadContext): Exam
 }
 
 function checkProbabilities(data: Float64Array, rows: number, classes: number, file: FileEntry, issue: ReadContext['issue']): void {
+  const bad = firstBadRow(data, rows, classes);
+  if (bad) issue('npy.not-probabilities', file.rel, `row ${bad.row}`, { row: bad.row, sum: Number(bad.sum.toPrecision(6)) });
+}
+
+/** The first row with a negative entry or a sum away from 1; rows holding a NaN are unknown, not wrong. */
+function firstBadRow(data: Float64Array, rows: number, classes: number): { row: number; sum: number } | undefined {
   for (let i = 0; i < rows; i++) {
     let sum = 0;
     let negative = false;
@@ -174,11 +190,8 @@ function checkProbabilities(data: Float64Array, rows: number, classes: number, f
       sum += p;
       if (p < 0) negative = true;
     }
-    // A row with a NaN is unknown, not wrong: non-finite values are left to the checks that use them.
     if (Number.isNaN(sum)) continue;
-    if (negative || Math.abs(sum - 1) > ROW_SUM_TOLERANCE) {
-      issue('npy.not-probabilities', file.rel, `row ${i}`, { row: i, sum: Number(sum.toPrecision(6)) });
-      return;
-    }
+    if (negative || Math.abs(sum - 1) > ROW_SUM_TOLERANCE) return { row: i, sum };
   }
+  return undefined;
 }

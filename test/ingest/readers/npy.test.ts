@@ -72,9 +72,13 @@ describe('npy reader on arrays written by numpy (test/fixtures/npy/pairs)', asyn
     expect(codes('npy.not-probabilities').map((i) => i.file)).toEqual(['raw_logits.npy']);
   });
 
-  it('keeps a 0-d array in the summary and reports a 3-D array', () => {
+  it('keeps a 0-d array in the summary and reports a 3-D array and a 2-D feature matrix', () => {
     expect(run.summary['accuracy']).toBe(0.8125);
-    expect(codes('npy.not-per-example')).toMatchObject([{ file: 'embeddings.npy', data: { shape: '2, 2, 2', descr: '<f8' } }]);
+    expect(codes('npy.not-per-example')).toMatchObject([
+      { file: 'embeddings.npy', data: { shape: '2, 2, 2', descr: '<f8' } },
+      { file: 'features.npy', data: { shape: '4, 3', descr: '<f8' } },
+    ]);
+    expect(run.examples.find((s) => s.name === 'features')).toBeUndefined();
   });
 
   it('reports a truncated array as npy.invalid without losing the others, and skips a file without the magic', () => {
