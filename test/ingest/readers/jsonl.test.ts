@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ingest, type IngestResult } from '../../../src/ingest/ingest.js';
@@ -193,6 +194,30 @@ describe('records that disagree', () => {
     const missing = issuesOf(result, 'series.missing-step').map((i) => [i.data!['series'], i.data!['count']]);
     expect(missing.sort()).toEqual([['final_loss', 1], ['loss', 1]]);
     expect(issuesOf(result, 'series.duplicate-step').map((i) => i.data!['series'])).toEqual(['loss']);
+  });
+});
+
+describe('lines across read chunks (1 MiB)', () => {
+  it('splits CRLF lines, a 3 MB line and a cut tail at the right places', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ladder-jsonl-'));
+    try {
+      const real = readFileSync(path.join(FIXTURES, 'run/metrics.jsonl'), 'utf8').trim().split('\n');
+      const lines: string[] = [];
+      for (let k = 0; k < 1000; k++) lines.push(...real);
+      lines.splice(5000, 0, JSON.stringify({ step: 3, loss: 1, note: 'x'.repeat(3_000_000) }));
+      const body = lines.join('\r\n') + '\r\n';
+      const tail = '{"step": 99, "loss": 0.';
+      writeFileSync(path.join(dir, 'metrics.jsonl'), body + tail);
+      const result = await ingest([dir], { readers: [jsonlReader] });
+      const run = result.runs[0]!;
+      const trainLines = lines.filter((l) => l.includes('"loss"') && !l.includes('"eval"')).length;
+      expect(run.series['loss']!.values.length).toBe(trainLines);
+      expect(run.series['eval/loss']!.values.length).toBe(lines.filter((l) => l.includes('"eval"')).length);
+      expect(issuesOf(result, 'series.text-only')).toMatchObject([{ data: { fields: 'note' } }]);
+      expect(issuesOf(result, 'json.truncated')).toMatchObject([{ data: { offset: Buffer.byteLength(body), kept: lines.length } }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
