@@ -16,7 +16,10 @@ import { tensorboardReader } from '../src/ingest/readers/tensorboard.js';
 export interface ReadMeasurement {
   mode: 'ladder' | 'crc';
   bytes: number;
+  /** Wall-clock seconds of the read. */
   seconds: number;
+  /** CPU seconds (user + system) of the read: steadier than wall time on a shared machine. */
+  cpuSeconds: number;
   records: number;
   points: number;
   series: Record<string, number>;
@@ -42,10 +45,12 @@ export async function measureRead(mode: 'ladder' | 'crc', file: string): Promise
   const startRssBytes = process.memoryUsage.rss();
   const bytes = statSync(file).size;
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const result: ReadMeasurement = {
     mode,
     bytes,
     seconds: 0,
+    cpuSeconds: 0,
     records: 0,
     points: 0,
     series: {},
@@ -70,6 +75,8 @@ export async function measureRead(mode: 'ladder' | 'crc', file: string): Promise
     result.errors = issues.filter((issue) => issue.severity === 'error').length;
   }
   result.seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStarted);
+  result.cpuSeconds = (cpu.user + cpu.system) / 1e6;
   result.peakRssBytes = peakRss();
   return result;
 }

@@ -25,19 +25,19 @@ export function lengthField(field: number, bytes: Uint8Array | string): Buffer {
   return Buffer.concat([key(field, 2), varint(data.length), data]);
 }
 
-function doubleField(field: number, value: number): Buffer {
+export function doubleField(field: number, value: number): Buffer {
   const b = Buffer.alloc(8);
   b.writeDoubleLE(value);
   return Buffer.concat([key(field, 1), b]);
 }
 
-function floatField(field: number, value: number): Buffer {
+export function floatField(field: number, value: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeFloatLE(value);
   return Buffer.concat([key(field, 5), b]);
 }
 
-function varintField(field: number, value: number | bigint): Buffer {
+export function varintField(field: number, value: number | bigint): Buffer {
   return Buffer.concat([key(field, 0), varint(value)]);
 }
 

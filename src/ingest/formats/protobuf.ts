@@ -16,7 +16,7 @@ const TEXT = new TextDecoder('utf-8', { fatal: false });
 
 export class ProtoReader {
   pos: number;
-  readonly end: number;
+  end: number;
   private readonly view: DataView;
 
   constructor(
@@ -27,6 +27,13 @@ export class ProtoReader {
     this.pos = start;
     this.end = end;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  /** Points the reader at another range of the same buffer: hot loops reuse one reader per nesting level. */
+  reset(start: number, end: number): this {
+    this.pos = start;
+    this.end = end;
+    return this;
   }
 
   get done(): boolean {

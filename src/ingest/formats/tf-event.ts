@@ -109,141 +109,316 @@ function lengthDelimited(reader: ProtoReader, wire: number): number {
   return start;
 }
 
-/** Decodes the top-level fields of an Event into `event` (the summary is left as a range). */
-export function decodeEvent(buf: Buffer, start: number, end: number, event: EventView): void {
-  event.wallTime = Number.NaN;
-  event.step = 0;
-  event.fileVersion = undefined;
-  event.summaryStart = -1;
-  event.summaryEnd = -1;
-  const reader = new ProtoReader(buf, start, end);
-  while (reader.pos < end) {
-    const key = reader.varint();
-    const wire = key & 7;
-    const field = fieldOf(key);
-    if (field === 1 && wire === WIRE_FIXED64) event.wallTime = reader.double();
-    else if (field === 2 && wire === WIRE_VARINT) event.step = reader.int64();
-    else if (field === 3 && wire === WIRE_LENGTH) {
-      const from = lengthDelimited(reader, wire);
-      event.fileVersion = textOf(buf, from, reader.pos);
-    } else if (field === 5 && wire === WIRE_LENGTH) {
-      event.summaryStart = lengthDelimited(reader, wire);
-      event.summaryEnd = reader.pos;
-    } else reader.skip(wire);
+/**
+ * Tag strings by their bytes: a run repeats a few tags millions of times, so each distinct
+ * tag is decoded once and found again by hash and byte comparison, without a new string.
+ */
+class TagTable {
+  private readonly byHash = new Map<number, { bytes: Buffer; tag: string }[]>();
+
+  intern(buf: Buffer, start: number, end: number): string {
+    let hash = 0x811c9dc5;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
+    const bucket = this.byHash.get(hash);
+    if (bucket) {
+      for (const entry of bucket) {
+        const bytes = entry.bytes;
+        if (bytes.length !== end - start) continue;
+        let same = true;
+        for (let i = 0; i < bytes.length; i++) {
+          if (bytes[i] !== buf[start + i]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return entry.tag;
+      }
+    }
+    const entry = { bytes: Buffer.from(buf.subarray(start, end)), tag: textOf(buf, start, end) };
+    if (bucket) bucket.push(entry);
+    else this.byHash.set(hash, [entry]);
+    return entry.tag;
   }
 }
 
-/** Calls `visit` for each `Summary.value` of the event's summary, reusing `value`. */
-export function forEachSummaryValue(
-  buf: Buffer,
-  event: EventView,
-  value: SummaryValueView,
-  visit: (value: SummaryValueView) => void,
-): void {
-  if (event.summaryStart < 0) return;
-  const reader = new ProtoReader(buf, event.summaryStart, event.summaryEnd);
-  while (reader.pos < reader.end) {
-    const key = reader.varint();
-    const wire = key & 7;
-    if (fieldOf(key) === 1 && wire === WIRE_LENGTH) {
-      const from = lengthDelimited(reader, wire);
-      decodeValue(buf, from, reader.pos, value);
-      visit(value);
-    } else reader.skip(wire);
-  }
-}
+const EVENT = 0;
+const SUMMARY = 1;
+const VALUE = 2;
+const METADATA = 3;
+const PLUGIN_DATA = 4;
+const TENSOR = 5;
+const SHAPE = 6;
+const DIM = 7;
+const LEVELS = 8;
 
-function decodeValue(buf: Buffer, start: number, end: number, value: SummaryValueView): void {
-  value.tag = '';
-  value.kind = 'none';
-  value.simpleValue = Number.NaN;
-  value.hasMetadata = false;
-  value.pluginName = '';
-  value.dataClass = 0;
-  value.contentStart = -1;
-  value.contentEnd = -1;
-  value.tensorStart = -1;
-  value.tensorEnd = -1;
-  let nodeName = '';
-  const reader = new ProtoReader(buf, start, end);
-  while (reader.pos < end) {
-    const key = reader.varint();
-    const wire = key & 7;
-    switch (fieldOf(key)) {
-      case 1: {
+/**
+ * Decodes events of one stream. One ProtoReader per nesting level is reused for as long as
+ * the records come from the same buffer, and the views are overwritten event after event:
+ * read what you need from them inside the visit.
+ */
+export class EventDecoder {
+  readonly event: EventView = newEventView();
+  readonly value: SummaryValueView = newSummaryValueView();
+  readonly tensor: TensorView = newTensorView();
+  private buf: Buffer = Buffer.alloc(0);
+  private readers: ProtoReader[] = [];
+  private readonly tags = new TagTable();
+
+  private reader(level: number, start: number, end: number): ProtoReader {
+    return this.readers[level]!.reset(start, end);
+  }
+
+  /** Decodes the top-level fields of an Event (the summary is left as a range). */
+  decodeEvent(buf: Buffer, start: number, end: number): EventView {
+    if (buf !== this.buf) {
+      this.buf = buf;
+      this.readers = Array.from({ length: LEVELS }, () => new ProtoReader(buf, 0, 0));
+    }
+    const event = this.event;
+    event.wallTime = Number.NaN;
+    event.step = 0;
+    event.fileVersion = undefined;
+    event.summaryStart = -1;
+    event.summaryEnd = -1;
+    const reader = this.reader(EVENT, start, end);
+    while (reader.pos < end) {
+      const key = reader.varint();
+      const wire = key & 7;
+      const field = fieldOf(key);
+      if (field === 1 && wire === WIRE_FIXED64) event.wallTime = reader.double();
+      else if (field === 2 && wire === WIRE_VARINT) event.step = reader.int64();
+      else if (field === 3 && wire === WIRE_LENGTH) {
         const from = lengthDelimited(reader, wire);
-        value.tag = textOf(buf, from, reader.pos);
-        break;
-      }
-      case 2:
-        if (wire !== WIRE_FIXED32) throw new ProtobufError(`simple_value with wire type ${wire}`);
-        value.simpleValue = reader.float();
-        value.kind = 'simple';
-        break;
-      case 3: // obsolete_old_style_histogram
-      case 5:
-        lengthDelimited(reader, wire);
-        value.kind = 'histogram';
-        break;
-      case 4:
-        lengthDelimited(reader, wire);
-        value.kind = 'image';
-        break;
-      case 6:
-        lengthDelimited(reader, wire);
-        value.kind = 'audio';
-        break;
-      case 7: {
-        // node_name: what TF 1 wrote before tags existed.
+        event.fileVersion = textOf(buf, from, reader.pos);
+      } else if (field === 5 && wire === WIRE_LENGTH) {
+        event.summaryStart = lengthDelimited(reader, wire);
+        event.summaryEnd = reader.pos;
+      } else reader.skip(wire);
+    }
+    return event;
+  }
+
+  /** Calls `visit` for each `Summary.value` of the last decoded event. */
+  forEachSummaryValue(visit: (value: SummaryValueView) => void): void {
+    const event = this.event;
+    if (event.summaryStart < 0) return;
+    const reader = this.reader(SUMMARY, event.summaryStart, event.summaryEnd);
+    while (reader.pos < reader.end) {
+      const key = reader.varint();
+      const wire = key & 7;
+      if (fieldOf(key) === 1 && wire === WIRE_LENGTH) {
         const from = lengthDelimited(reader, wire);
-        nodeName = textOf(buf, from, reader.pos);
-        break;
-      }
-      case 8:
-        value.tensorStart = lengthDelimited(reader, wire);
-        value.tensorEnd = reader.pos;
-        value.kind = 'tensor';
-        break;
-      case 9: {
-        const from = lengthDelimited(reader, wire);
-        decodeMetadata(buf, from, reader.pos, value);
-        break;
-      }
-      default:
-        reader.skip(wire);
+        this.decodeValue(from, reader.pos);
+        visit(this.value);
+      } else reader.skip(wire);
     }
   }
-  if (value.tag === '') value.tag = nodeName;
-}
 
-function decodeMetadata(buf: Buffer, start: number, end: number, value: SummaryValueView): void {
-  value.hasMetadata = true;
-  const reader = new ProtoReader(buf, start, end);
-  while (reader.pos < end) {
-    const key = reader.varint();
-    const wire = key & 7;
-    const field = fieldOf(key);
-    if (field === 1 && wire === WIRE_LENGTH) {
-      const from = lengthDelimited(reader, wire);
-      decodePluginData(buf, from, reader.pos, value);
-    } else if (field === 4 && wire === WIRE_VARINT) value.dataClass = reader.varint();
-    else reader.skip(wire);
+  private decodeValue(start: number, end: number): void {
+    const buf = this.buf;
+    const value = this.value;
+    value.tag = '';
+    value.kind = 'none';
+    value.simpleValue = Number.NaN;
+    value.hasMetadata = false;
+    value.pluginName = '';
+    value.dataClass = 0;
+    value.contentStart = -1;
+    value.contentEnd = -1;
+    value.tensorStart = -1;
+    value.tensorEnd = -1;
+    let nodeName = '';
+    const reader = this.reader(VALUE, start, end);
+    while (reader.pos < end) {
+      const key = reader.varint();
+      const wire = key & 7;
+      switch (fieldOf(key)) {
+        case 1: {
+          const from = lengthDelimited(reader, wire);
+          value.tag = this.tags.intern(buf, from, reader.pos);
+          break;
+        }
+        case 2:
+          if (wire !== WIRE_FIXED32) throw new ProtobufError(`simple_value with wire type ${wire}`);
+          value.simpleValue = reader.float();
+          value.kind = 'simple';
+          break;
+        case 3: // obsolete_old_style_histogram
+        case 5:
+          lengthDelimited(reader, wire);
+          value.kind = 'histogram';
+          break;
+        case 4:
+          lengthDelimited(reader, wire);
+          value.kind = 'image';
+          break;
+        case 6:
+          lengthDelimited(reader, wire);
+          value.kind = 'audio';
+          break;
+        case 7: {
+          // node_name: what TF 1 wrote before tags existed.
+          const from = lengthDelimited(reader, wire);
+          nodeName = this.tags.intern(buf, from, reader.pos);
+          break;
+        }
+        case 8:
+          value.tensorStart = lengthDelimited(reader, wire);
+          value.tensorEnd = reader.pos;
+          value.kind = 'tensor';
+          break;
+        case 9: {
+          const from = lengthDelimited(reader, wire);
+          this.decodeMetadata(from, reader.pos);
+          break;
+        }
+        default:
+          reader.skip(wire);
+      }
+    }
+    if (value.tag === '') value.tag = nodeName;
   }
-}
 
-function decodePluginData(buf: Buffer, start: number, end: number, value: SummaryValueView): void {
-  const reader = new ProtoReader(buf, start, end);
-  while (reader.pos < end) {
-    const key = reader.varint();
-    const wire = key & 7;
-    const field = fieldOf(key);
-    if (field === 1 && wire === WIRE_LENGTH) {
-      const from = lengthDelimited(reader, wire);
-      value.pluginName = textOf(buf, from, reader.pos);
-    } else if (field === 2 && wire === WIRE_LENGTH) {
-      value.contentStart = lengthDelimited(reader, wire);
-      value.contentEnd = reader.pos;
-    } else reader.skip(wire);
+  private decodeMetadata(start: number, end: number): void {
+    const value = this.value;
+    value.hasMetadata = true;
+    const reader = this.reader(METADATA, start, end);
+    while (reader.pos < end) {
+      const key = reader.varint();
+      const wire = key & 7;
+      const field = fieldOf(key);
+      if (field === 1 && wire === WIRE_LENGTH) {
+        const from = lengthDelimited(reader, wire);
+        this.decodePluginData(from, reader.pos);
+      } else if (field === 4 && wire === WIRE_VARINT) value.dataClass = reader.varint();
+      else reader.skip(wire);
+    }
+  }
+
+  private decodePluginData(start: number, end: number): void {
+    const value = this.value;
+    const reader = this.reader(PLUGIN_DATA, start, end);
+    while (reader.pos < end) {
+      const key = reader.varint();
+      const wire = key & 7;
+      const field = fieldOf(key);
+      if (field === 1 && wire === WIRE_LENGTH) {
+        const from = lengthDelimited(reader, wire);
+        value.pluginName = this.tags.intern(this.buf, from, reader.pos);
+      } else if (field === 2 && wire === WIRE_LENGTH) {
+        value.contentStart = lengthDelimited(reader, wire);
+        value.contentEnd = reader.pos;
+      } else reader.skip(wire);
+    }
+  }
+
+  /**
+   * Decodes the current value's TensorProto: dtype, shape and, for a one-element numeric
+   * tensor, its value, from `tensor_content` (raw little-endian) or the typed `*_val` fields.
+   */
+  decodeTensor(): TensorView {
+    const buf = this.buf;
+    const tensor = this.tensor;
+    const end = this.value.tensorEnd;
+    tensor.dtype = 0;
+    tensor.rank = 0;
+    tensor.elements = 1;
+    tensor.value = Number.NaN;
+    tensor.numeric = false;
+    let first = Number.NaN;
+    let valueCount = 0;
+    let contentStart = -1;
+    let contentEnd = -1;
+    const reader = this.reader(TENSOR, this.value.tensorStart, end);
+    while (reader.pos < end) {
+      const key = reader.varint();
+      const wire = key & 7;
+      const field = fieldOf(key);
+      if (field === 1 && wire === WIRE_VARINT) {
+        tensor.dtype = reader.varint();
+        continue;
+      }
+      if (field === 2) {
+        const from = lengthDelimited(reader, wire);
+        this.decodeShape(from, reader.pos);
+        continue;
+      }
+      if (field === 4) {
+        contentStart = lengthDelimited(reader, wire);
+        contentEnd = reader.pos;
+        continue;
+      }
+      // float_val 5, double_val 6, int_val 7 (int32/16/8, uint8/16), int64_val 10, bool_val 11,
+      // half_val 13 (float16/bfloat16 bits), uint32_val 16, uint64_val 17: packed or not.
+      const elementWire = field === 5 ? WIRE_FIXED32 : field === 6 ? WIRE_FIXED64 : WIRE_VARINT;
+      const numericField = field === 5 || field === 6 || field === 7 || field === 10 || field === 11 || field === 13 || field === 16 || field === 17;
+      if (!numericField || (wire !== WIRE_LENGTH && wire !== elementWire)) {
+        reader.skip(wire);
+        continue;
+      }
+      if (wire === WIRE_LENGTH) {
+        const from = lengthDelimited(reader, wire);
+        const valuesEnd = reader.pos;
+        reader.pos = from;
+        while (reader.pos < valuesEnd) {
+          const element = this.element(reader, field);
+          if (valueCount++ === 0) first = element;
+        }
+        if (reader.pos !== valuesEnd) throw new ProtobufError('packed field overruns its length');
+      } else {
+        const element = this.element(reader, field);
+        if (valueCount++ === 0) first = element;
+      }
+    }
+    const width = BYTES_PER_ELEMENT[tensor.dtype];
+    if (width === undefined || tensor.elements !== 1) return tensor;
+    if (contentStart >= 0) {
+      if (contentEnd - contentStart < width) return tensor;
+      tensor.value = readRaw(buf, contentStart, tensor.dtype);
+    } else {
+      // proto3 elides default values: a tensor without any holds its dtype's zero.
+      tensor.value = valueCount >= 1 ? first : 0;
+    }
+    tensor.numeric = true;
+    return tensor;
+  }
+
+  private element(reader: ProtoReader, field: number): number {
+    if (field === 5) return reader.float();
+    if (field === 6) return reader.double();
+    if (field === 7 || field === 10) return reader.int64();
+    if (field === 13) {
+      const bits = reader.varint();
+      return this.tensor.dtype === DTYPE.bfloat16 ? bfloat16ToNumber(bits) : halfToNumber(bits);
+    }
+    return reader.varint();
+  }
+
+  private decodeShape(start: number, end: number): void {
+    const reader = this.reader(SHAPE, start, end);
+    let rank = 0;
+    let elements = 1;
+    while (reader.pos < end) {
+      const key = reader.varint();
+      const wire = key & 7;
+      const field = fieldOf(key);
+      if (field === 2 && wire === WIRE_LENGTH) {
+        const from = lengthDelimited(reader, wire);
+        const dim = this.reader(DIM, from, reader.pos);
+        let size = 0;
+        while (dim.pos < dim.end) {
+          const dimKey = dim.varint();
+          if (fieldOf(dimKey) === 1 && (dimKey & 7) === WIRE_VARINT) size = dim.int64();
+          else dim.skip(dimKey & 7);
+        }
+        rank++;
+        elements *= size;
+      } else if (field === 3 && wire === WIRE_VARINT) {
+        if (reader.varint() !== 0) rank = -1;
+      } else reader.skip(wire);
+    }
+    this.tensor.rank = rank;
+    this.tensor.elements = rank < 0 ? Number.NaN : elements;
   }
 }
 
@@ -262,122 +437,6 @@ const BYTES_PER_ELEMENT: Partial<Record<number, number>> = {
   [DTYPE.uint32]: 4,
   [DTYPE.uint64]: 8,
 };
-
-/**
- * Decodes a TensorProto's dtype and shape and, for a one-element numeric tensor, its value,
- * from `tensor_content` (raw little-endian) or the typed `*_val` fields.
- */
-export function decodeTensor(buf: Buffer, start: number, end: number, tensor: TensorView): void {
-  tensor.dtype = 0;
-  tensor.rank = 0;
-  tensor.elements = 1;
-  tensor.value = Number.NaN;
-  tensor.numeric = false;
-  let first = Number.NaN;
-  let valueCount = 0;
-  let contentStart = -1;
-  let contentEnd = -1;
-  const reader = new ProtoReader(buf, start, end);
-  const take = (v: number) => {
-    if (valueCount === 0) first = v;
-    valueCount++;
-  };
-  while (reader.pos < end) {
-    const key = reader.varint();
-    const wire = key & 7;
-    const field = fieldOf(key);
-    switch (field) {
-      case 1:
-        tensor.dtype = reader.varint();
-        break;
-      case 2: {
-        const from = lengthDelimited(reader, wire);
-        decodeShape(buf, from, reader.pos, tensor);
-        break;
-      }
-      case 4:
-        contentStart = lengthDelimited(reader, wire);
-        contentEnd = reader.pos;
-        break;
-      case 5: // float_val
-        readRepeated(reader, wire, WIRE_FIXED32, () => take(reader.float()));
-        break;
-      case 6: // double_val
-        readRepeated(reader, wire, WIRE_FIXED64, () => take(reader.double()));
-        break;
-      case 7: // int_val (int32, int16, int8, uint8, uint16)
-      case 10: // int64_val
-        readRepeated(reader, wire, WIRE_VARINT, () => take(reader.int64()));
-        break;
-      case 11: // bool_val
-      case 16: // uint32_val
-      case 17: // uint64_val
-        readRepeated(reader, wire, WIRE_VARINT, () => take(reader.varint()));
-        break;
-      case 13: // half_val: float16/bfloat16 bit patterns
-        readRepeated(reader, wire, WIRE_VARINT, () => {
-          const bits = reader.varint();
-          take(tensor.dtype === DTYPE.bfloat16 ? bfloat16ToNumber(bits) : halfToNumber(bits));
-        });
-        break;
-      default:
-        reader.skip(wire);
-    }
-  }
-  const width = BYTES_PER_ELEMENT[tensor.dtype];
-  if (width === undefined || tensor.elements !== 1) return;
-  if (contentStart >= 0) {
-    if (contentEnd - contentStart < width) return;
-    tensor.value = readRaw(buf, contentStart, tensor.dtype);
-    tensor.numeric = true;
-  } else if (valueCount >= 1) {
-    tensor.value = first;
-    tensor.numeric = true;
-  } else {
-    // A tensor with no values holds its dtype's zero (proto3 elides default values).
-    tensor.value = 0;
-    tensor.numeric = true;
-  }
-}
-
-function readRepeated(reader: ProtoReader, wire: number, unpackedWire: number, readOne: () => void): void {
-  if (wire === WIRE_LENGTH) {
-    const from = lengthDelimited(reader, wire);
-    const packedEnd = reader.pos;
-    reader.pos = from;
-    while (reader.pos < packedEnd) readOne();
-    if (reader.pos !== packedEnd) throw new ProtobufError('packed field overruns its length');
-  } else if (wire === unpackedWire) readOne();
-  else reader.skip(wire);
-}
-
-function decodeShape(buf: Buffer, start: number, end: number, tensor: TensorView): void {
-  const reader = new ProtoReader(buf, start, end);
-  let rank = 0;
-  let elements = 1;
-  while (reader.pos < end) {
-    const key = reader.varint();
-    const wire = key & 7;
-    const field = fieldOf(key);
-    if (field === 2 && wire === WIRE_LENGTH) {
-      const from = lengthDelimited(reader, wire);
-      const dimEnd = reader.pos;
-      const dim = new ProtoReader(buf, from, dimEnd);
-      let size = 0;
-      while (dim.pos < dimEnd) {
-        const dimKey = dim.varint();
-        if (fieldOf(dimKey) === 1 && (dimKey & 7) === WIRE_VARINT) size = dim.int64();
-        else dim.skip(dimKey & 7);
-      }
-      rank++;
-      elements *= size;
-    } else if (field === 3 && wire === WIRE_VARINT) {
-      if (reader.varint() !== 0) rank = -1;
-    } else reader.skip(wire);
-  }
-  tensor.rank = rank;
-  tensor.elements = rank < 0 ? Number.NaN : elements;
-}
 
 function readRaw(buf: Buffer, at: number, dtype: number): number {
   switch (dtype) {

@@ -71,6 +71,11 @@ export async function readTfRecords(
   }
 }
 
+/** Little-endian uint32 without Buffer's bounds-checking wrapper (callers ensured the bytes). */
+function uint32At(buffer: Buffer, at: number): number {
+  return (buffer[at]! | (buffer[at + 1]! << 8) | (buffer[at + 2]! << 16) | (buffer[at + 3]! << 24)) >>> 0;
+}
+
 class RecordStream {
   private buffer: Buffer;
   /** File offset of buffer[0]. */
@@ -131,18 +136,18 @@ class RecordStream {
    */
   private verifiedLength(at: number): number {
     const buffer = this.buffer;
-    const high = buffer.readUInt32LE(at + 4);
-    const low = buffer.readUInt32LE(at);
+    const high = uint32At(buffer, at + 4);
+    const low = uint32At(buffer, at);
     const length = high * 0x1_0000_0000 + low;
     // Above 4 GiB only in files that large: rejects almost any garbage before computing a CRC.
     if (high !== 0 && length > this.size - (this.bufferOffset + at)) return -1;
-    if (maskCrc(crc32c(buffer.subarray(at, at + 8))) !== buffer.readUInt32LE(at + 8)) return -1;
+    if (maskCrc(crc32c(buffer.subarray(at, at + 8))) !== uint32At(buffer, at + 8)) return -1;
     return length;
   }
 
   private payloadValid(at: number, length: number): boolean {
     const start = at + HEADER_BYTES;
-    const stored = this.buffer.readUInt32LE(start + length);
+    const stored = uint32At(this.buffer, start + length);
     return maskCrc(crc32c(this.buffer.subarray(start, start + length))) === stored;
   }
 

@@ -27,16 +27,7 @@ import path from 'node:path';
 import { emptyRun, SeriesBuilder, type HValue, type Run } from '../../model/run.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
 import { readTfRecords, startsWithTfRecord } from '../formats/tfrecord.js';
-import {
-  decodeEvent,
-  decodeHParamsSessionStart,
-  decodeTensor,
-  forEachSummaryValue,
-  newEventView,
-  newSummaryValueView,
-  newTensorView,
-  type SummaryValueView,
-} from '../formats/tf-event.js';
+import { decodeHParamsSessionStart, EventDecoder, type SummaryValueView } from '../formats/tf-event.js';
 import { parseYamlSafe } from '../formats/yaml.js';
 
 const EVENT_FILE_NAME = /(^|\.)tfevents\./;
@@ -77,13 +68,11 @@ async function sniffsAsEventFile(pool: FilePool, file: FileEntry): Promise<boole
   const head = await pool.head(file);
   if (!startsWithTfRecord(head)) return false;
   const length = head.readUInt32LE(0);
-  const event = newEventView();
   try {
-    decodeEvent(head, 12, 12 + length, event);
+    return new EventDecoder().decodeEvent(head, 12, 12 + length).fileVersion?.startsWith('brain.Event') ?? false;
   } catch {
     return false;
   }
-  return event.fileVersion?.startsWith('brain.Event') ?? false;
 }
 
 /** Creation time in the name first (events.out.tfevents.<unix time>.…), then the name. */
@@ -132,10 +121,8 @@ class RunAccumulator {
   fileVersion: string | undefined;
   validRecords = 0;
 
-  // Reused across events: the hot loop decodes into these instead of allocating.
-  private readonly event = newEventView();
-  private readonly value = newSummaryValueView();
-  private readonly tensor = newTensorView();
+  // Decodes into views it reuses: the hot loop allocates nothing per event.
+  private readonly decoder = new EventDecoder();
   private buffer: Buffer = Buffer.alloc(0);
   private file = '';
 
@@ -148,9 +135,9 @@ class RunAccumulator {
     this.buffer = buffer;
     this.file = file;
     try {
-      decodeEvent(buffer, start, end, this.event);
-      if (this.event.fileVersion !== undefined) this.fileVersion ??= this.event.fileVersion;
-      forEachSummaryValue(buffer, this.event, this.value, this.visitValue);
+      const event = this.decoder.decodeEvent(buffer, start, end);
+      if (event.fileVersion !== undefined) this.fileVersion ??= event.fileVersion;
+      this.decoder.forEachSummaryValue(this.visitValue);
     } catch (error) {
       this.context.issue('tensorboard.bad-event', file, `record ${index}`, {
         record: index,
@@ -176,7 +163,7 @@ class RunAccumulator {
         this.push(tag, value.simpleValue);
         return;
       case 'tensor':
-        this.addTensor(tag, plugin, value);
+        this.addTensor(tag, plugin);
         return;
       case 'histogram':
       case 'image':
@@ -188,13 +175,12 @@ class RunAccumulator {
     }
   }
 
-  private addTensor(tag: string, plugin: string, value: SummaryValueView): void {
+  private addTensor(tag: string, plugin: string): void {
     if (plugin !== 'scalars' && plugin !== '') {
       this.countNonScalar(tag, PLUGIN_KINDS[plugin] ?? plugin);
       return;
     }
-    const tensor = this.tensor;
-    decodeTensor(this.buffer, value.tensorStart, value.tensorEnd, tensor);
+    const tensor = this.decoder.decodeTensor();
     if (tensor.numeric && tensor.elements === 1) {
       this.push(tag, tensor.value);
       return;
@@ -216,7 +202,8 @@ class RunAccumulator {
       builder = new SeriesBuilder();
       this.series.set(tag, builder);
     }
-    builder.push(this.event.step, value, this.event.wallTime);
+    const event = this.decoder.event;
+    builder.push(event.step, value, event.wallTime);
   }
 
   private countNonScalar(tag: string, kind: string): void {
