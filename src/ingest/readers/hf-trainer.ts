@@ -15,6 +15,9 @@
  * its name (files get renamed when copied around). A file named exactly `trainer_state.json`
  * is claimed even when it is empty or broken, so that the damage is reported, not hidden.
  *
+ * The state is streamed (formats/json-array-stream.ts): log_history entries are turned into
+ * points one at a time, so a multi-hundred-MB state never sits in memory as one object tree.
+ *
  * One run per output folder. A checkpoint's log_history is a prefix of the final one, so
  * when the folder has a final state the checkpoint states are claimed but not read
  * (`hf.checkpoint-superseded`); with only checkpoints, the highest step is read.
@@ -107,7 +110,7 @@ async function claim(pool: FilePool): Promise<Claim[]> {
   }
 
   const claims: Claim[] = [];
-  const taken = new Set<string>();
+  const taken = new Set<string>(states.map((file) => file.path));
   for (const [runDir, group] of byRunDir) {
     group.checkpoints.sort((a, b) => a.step - b.step || (a.file.path < b.file.path ? -1 : 1));
     const mains = group.finals.length > 0 ? group.finals : [group.checkpoints[group.checkpoints.length - 1]!.file];
@@ -125,7 +128,7 @@ async function claim(pool: FilePool): Promise<Claim[]> {
       }
       for (const folder of folders) {
         for (const file of pool.inDir(folder)) {
-          if (taken.has(file.path) || states.includes(file)) continue;
+          if (taken.has(file.path)) continue;
           const kind = await companionKind(pool, file);
           if (!kind) continue;
           taken.add(file.path);
@@ -136,7 +139,7 @@ async function claim(pool: FilePool): Promise<Claim[]> {
       if (index === 0) {
         for (const checkpoint of superseded) {
           for (const file of pool.inDir(checkpoint.dir)) {
-            if (taken.has(file.path) || states.includes(file)) continue;
+            if (taken.has(file.path)) continue;
             if (!(await companionKind(pool, file))) continue;
             taken.add(file.path);
             files.push(file);

@@ -246,6 +246,23 @@ describe('hf-trainer bad input', () => {
     expect(other.issues.map((i) => [i.code, i.data?.reason])).toEqual([['hf.not-trainer-state', 'no log_history key']]);
   });
 
+  it('reads what a cut results file and a broken config still hold', async () => {
+    const dir = folder('bad-companions', {
+      'trainer_state.json': JSON.stringify({ log_history: [{ loss: 1, step: 1 }] }),
+      'all_results.json': '{"eval_accuracy": 0.5, "eval_loss": 0.7',
+      'config.json': '{"model_type": "bert", "hidden_size": 12 oops}',
+    });
+    const result = await ingest([dir], readOnlyHf);
+    const run = result.runs[0]!;
+    expect(run.summary.eval_accuracy).toBe(0.5);
+    expect(run.hparams['model.model_type']).toBe('bert');
+    const codes = result.issues.map((i) => [i.code, i.file, i.data?.kept]);
+    expect(codes).toEqual([
+      ['json.truncated', 'all_results.json', 1],
+      ['json.invalid', 'config.json', 2],
+    ]);
+  });
+
   it('keeps NaN and Infinity in every position and reports them once per file', async () => {
     const text = `{
   "best_metric": NaN,

@@ -161,6 +161,12 @@ describe('lm-eval layouts and grouping', () => {
     expect(result.issues).toEqual([]);
   });
 
+  it('reads group rows that only v0.4.0–0.4.1 kept apart, under "groups"', async () => {
+    const text = v04({ mmlu_anatomy: { 'acc,none': 0.4 } }, { groups: { mmlu: { 'acc,none': 0.45, 'acc_stderr,none': 0.01 } } });
+    const result = await ingest([folder('groups', { 'results.json': text })], onlyLmEval);
+    expect(Object.keys(result.runs[0]!.series).sort()).toEqual(['mmlu/acc', 'mmlu/acc_stderr', 'mmlu_anatomy/acc']);
+  });
+
   it('groups step files of one model into one run and separates models', async () => {
     const dir = folder('steps', {
       'm_step100.json': v03({ arc: { acc: 0.3 } }, 'pretrained=org/m,revision=step100'),
