@@ -159,26 +159,31 @@ describe('damaged files', () => {
 });
 
 describe.skipIf(!HAS_CORPUS)(`csv reader on the corpus (${HAS_CORPUS ? 'present' : CORPUS_SKIP_REASON})`, () => {
-  const files = [
-    corpusPath('scaling/chinchilla-epoch-svg-extracted.csv'),
-    ...readdirSync(corpusPath('learning-curves/learning-curve-research__LCDB-1.1/metadata'))
-      .filter((name) => name.endsWith('.csv'))
-      .map((name) => corpusPath('learning-curves/learning-curve-research__LCDB-1.1/metadata', name)),
-  ];
+  // Every CSV / TSV of the corpus outside real-logs/ (whose metrics.csv files are Lightning's).
+  const listCsv = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const abs = path.join(dir, entry.name);
+      if (entry.isDirectory()) return entry.name === 'real-logs' ? [] : listCsv(abs);
+      return /\.(csv|tsv)$/.test(entry.name) ? [abs] : [];
+    });
+  const files = HAS_CORPUS ? listCsv(corpusPath()) : [];
 
-  it.each(files.map((file) => [path.basename(file), file]))('%s: every numeric column is a series with the counts of a plain split', async (_, file) => {
+  it('finds the corpus tables', () => expect(files.length).toBe(11));
+
+  it.each(files.map((file) => [path.relative(corpusPath(), file), file]))('%s: every numeric column is a series with the counts of a plain split', async (_, file) => {
     const result = await ingest([file], { readers: [csvReader] });
     expect(result.issues.filter((i) => i.severity === 'error')).toEqual([]);
     const run = result.runs[0]!;
-    const cells = countCells(file);
+    const delimiter = file.endsWith('.tsv') ? '\t' : ',';
+    const cells = countCells(file, delimiter);
     const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).filter(Boolean);
-    const header = text[0]!.split(',');
+    const header = text[0]!.split(delimiter);
     const nonNumeric = new Set(issuesOf(result, 'series.non-numeric').map((i) => String(i.data!['series'])));
     const textOnly = new Set(issuesOf(result, 'series.text-only').flatMap((i) => String(i.data!['fields']).split(', ')));
     for (const [column, count] of cells) {
       if (column === 'step' || column === 'epoch') continue;
       const numeric = text.slice(1).filter((row) => {
-        const cell = row.split(',')[header.indexOf(column)] ?? '';
+        const cell = row.split(delimiter)[header.indexOf(column)] ?? '';
         return cell.trim() !== '' && !Number.isNaN(Number(cell));
       }).length;
       if (numeric === 0) {
