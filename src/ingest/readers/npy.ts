@@ -22,7 +22,8 @@
  *   2-D float otherwise (features,
  *     embeddings)                    → not per-example: reported, not read
  *   1-D, name has "pred"            → preds
- *   1-D, name has "label"/"target"  → labels
+ *   1-D, name has "label"/"target"
+ *     or a word y/true/gold/given/noisy → labels (`y.npy`, `y_true.npy`)
  *   1-D, name has "correct"         → correct
  *   1-D otherwise                   → metrics[name without the set name]
  *   0-d                             → run.summary[file stem]
@@ -68,6 +69,8 @@ function joinByPrefix(fileStem: string, known: ReadonlySet<string>): { setName: 
 type Slot = 'probs' | 'labels' | 'preds' | 'correct' | 'metric';
 
 const PROBABILITY_NAME = /pyx|psx|prob|softmax|logit|score|pred/;
+/** Whole words that name labels: scikit-learn's `y.npy` / `y_true.npy`, `gold`, `given`, `noisy`. */
+const LABEL_WORDS = new Set(['y', 'true', 'gold', 'given', 'noisy']);
 
 function slotOf(array: NpyArray, lowerName: string): Slot | undefined {
   if (array.shape.length === 2) {
@@ -78,6 +81,7 @@ function slotOf(array: NpyArray, lowerName: string): Slot | undefined {
   if (array.shape.length !== 1) return undefined;
   if (lowerName.includes('pred')) return 'preds';
   if (lowerName.includes('label') || lowerName.includes('target')) return 'labels';
+  if (wordsOf(lowerName).some((word) => LABEL_WORDS.has(word))) return 'labels';
   if (lowerName.includes('correct')) return 'correct';
   return 'metric';
 }

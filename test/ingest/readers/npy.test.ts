@@ -29,7 +29,7 @@ describe('npy reader on arrays written by numpy (test/fixtures/npy/pairs)', asyn
   it('reads the folder as one run of sets paired by name prefix', () => {
     expect(result.runs).toHaveLength(1);
     expect(run.format).toBe('npy');
-    expect(run.examples.map((s) => s.name).sort()).toEqual(['cifar10', 'cifar100', 'raw', 'short', 'test', 'val']);
+    expect(run.examples.map((s) => s.name).sort()).toEqual(['cifar10', 'cifar100', 'pairs', 'raw', 'short', 'test', 'val']);
   });
 
   it('pairs probabilities (Fortran-ordered float32), labels, predictions, correctness and a metric', () => {
@@ -54,6 +54,10 @@ describe('npy reader on arrays written by numpy (test/fixtures/npy/pairs)', asyn
     expect(test.preds).toHaveLength(4);
   });
 
+  it("reads scikit-learn's y.npy as the labels of the folder's set", () => {
+    expect(set('pairs')).toMatchObject({ count: 5, labels: [1, 0, 1, 1, 0] });
+  });
+
   it('never pairs cifar10 with cifar100', () => {
     expect(set('cifar10').probs!.classes).toBe(2);
     expect(set('cifar10').labels).toBeUndefined();
@@ -75,6 +79,7 @@ describe('npy reader on arrays written by numpy (test/fixtures/npy/pairs)', asyn
   it('keeps a 0-d array in the summary and reports a 3-D array and a 2-D feature matrix', () => {
     expect(run.summary['accuracy']).toBe(0.8125);
     expect(codes('npy.not-per-example')).toMatchObject([
+      { file: 'X.npy', data: { shape: '5, 2', descr: '<f8' } },
       { file: 'embeddings.npy', data: { shape: '2, 2, 2', descr: '<f8' } },
       { file: 'features.npy', data: { shape: '4, 3', descr: '<f8' } },
     ]);
