@@ -19,6 +19,8 @@
  * - deleted runs (lifecycle_stage `deleted`, or an experiment moved to `.trash`) are read
  *   and tagged `mlflow.lifecycleStage: deleted`: deleting hides a run, it does not make
  *   its numbers wrong, and dropping them silently would surprise;
+ * - a run's paths are its folder plus its experiment's meta.yaml (and tags/), which it was
+ *   read with; an experiment without runs is not claimed and shows as unrecognized;
  * - runs are claimed per store so that `mlflow.parentRunId` resolves to `run.parent` for
  *   every parent that was read; an absent parent stays as the raw id in the tag.
  */
@@ -149,16 +151,12 @@ async function claim(pool: FilePool): Promise<Claim[]> {
       claimed.files.push(...experimentClaim);
     }
   }
-  // Experiments without runs of their own belong to the same store: claimed, so that they
-  // are not reported as unrecognized files, and read as nothing.
-  for (const [dir, meta] of metaByDir) {
-    const claimed = byStore.get(path.dirname(dir));
-    if (meta.kind === 'experiment' && claimed && !experimentFiles.has(dir)) claimed.files.push(meta.file);
-  }
   return [...byStore.values()];
 }
 
 interface Experiment {
+  /** The experiment's files that every run of it was read with (meta.yaml, tags/). */
+  paths: string[];
   name?: string;
   id?: string;
   deleted: boolean;
@@ -194,7 +192,7 @@ async function inBatches<T>(items: T[], work: (item: T) => Promise<void>): Promi
 }
 
 async function readExperiment(dir: string, files: FileEntry[], ctx: ReadContext): Promise<Experiment> {
-  const experiment: Experiment = { deleted: path.basename(path.dirname(dir)) === TRASH, tags: {} };
+  const experiment: Experiment = { paths: [], deleted: path.basename(path.dirname(dir)) === TRASH, tags: {} };
   const metaFile = files.find((f) => f.dir === dir && f.name === META);
   const meta = metaFile ? await readMeta(metaFile, ctx) : undefined;
   if (meta) {
@@ -204,7 +202,9 @@ async function readExperiment(dir: string, files: FileEntry[], ctx: ReadContext)
     if (id !== undefined) experiment.id = id;
     if (meta.lifecycle_stage === 'deleted') experiment.deleted = true;
   }
+  if (metaFile) experiment.paths.push(metaFile.rel);
   const tagFiles = files.filter((f) => isInside(f.path, path.join(dir, 'tags')));
+  if (tagFiles.length > 0) experiment.paths.push(relativeTo(ctx.root, path.join(dir, 'tags')));
   await inBatches(tagFiles, async (file) => {
     const text = await readText(file, ctx);
     if (text !== undefined) experiment.tags[keyOf(file, dir, 'tags')] = text;
@@ -281,7 +281,7 @@ async function readMetricFile(file: FileEntry, key: string, ctx: ReadContext): P
 
 async function readRun(dir: string, files: FileEntry[], experiment: Experiment | undefined, ctx: ReadContext): Promise<{ run: Run; mlflowId: string }> {
   const rel = relativeTo(ctx.root, dir);
-  const run = emptyRun(ctx.runId(dir), 'mlflow', [rel]);
+  const run = emptyRun(ctx.runId(dir), 'mlflow', [rel, ...(experiment?.paths ?? [])]);
 
   const metaFile = files.find((f) => f.dir === dir && f.name === META);
   let meta: Record<string, HValue> | undefined;
@@ -344,7 +344,7 @@ async function read(claim: Claim, ctx: ReadContext): Promise<Run[]> {
     const files = claim.files.filter((f) => isInside(f.path, dir));
     const experimentDir = path.dirname(dir);
     let experiment = experiments.get(experimentDir);
-    if (!experiment && path.basename(path.dirname(experimentDir)) === TRASH) experiment = { deleted: true, tags: {} };
+    if (!experiment && path.basename(path.dirname(experimentDir)) === TRASH) experiment = { paths: [], deleted: true, tags: {} };
     read.push(await readRun(dir, files, experiment, ctx));
   }
 

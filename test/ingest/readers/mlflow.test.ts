@@ -194,7 +194,7 @@ describe('mlflow on hand-laid file stores', () => {
     const result = await ingest([store], onlyMlflow);
     expect(result.runs).toHaveLength(1);
     const run = result.runs[0]!;
-    expect(run.paths).toEqual(['3/run-without-meta']);
+    expect(run.paths).toEqual(['3/run-without-meta', '3/meta.yaml']);
     expect(run.tags['mlflow.runId']).toBe('run-without-meta');
     expect(run.tags['mlflow.experimentName']).toBe('ablation');
     expect(run.hparams.lr).toBe(0.1);
@@ -236,6 +236,8 @@ describe('mlflow on hand-laid file stores', () => {
       [`.trash/9/meta.yaml`]: experimentMeta('9', 'thrown away', 'deleted'),
       [`.trash/9/${RUN_A}/meta.yaml`]: runMeta(RUN_A, '9'),
       [`.trash/9/${RUN_A}/metrics/loss`]: '1700000000000 2.0 0\n',
+      // An experiment without runs holds no run: reported like any file nobody read.
+      '7/meta.yaml': experimentMeta('7', 'empty'),
       // MLflow's model registry: a meta.yaml with run_id that is not a run.
       'models/m/version-1/meta.yaml': `name: m\nrun_id: ${RUN_A}\nversion: 1\n`,
     });
@@ -254,7 +256,9 @@ describe('mlflow on hand-laid file stores', () => {
     const trashed = byPath.get(`.trash/9/${RUN_A}`)!;
     expect(trashed.tags['mlflow.lifecycleStage']).toBe('deleted');
     expect(trashed.tags['mlflow.experimentName']).toBe('thrown away');
-    expect(result.issues.filter((issue) => issue.code === 'file.unrecognized').map((issue) => issue.file)).toEqual(['models/m/version-1']);
+    expect(parent.paths).toEqual([`5/${RUN_A}`, '5/meta.yaml', '5/tags']);
+    const unrecognized = result.issues.filter((issue) => issue.code === 'file.unrecognized').map((issue) => issue.file);
+    expect(unrecognized.sort()).toEqual(['7', 'models/m/version-1']);
     expect(errors(result.issues)).toEqual([]);
   });
 
