@@ -4,7 +4,8 @@
  * cut off by a crash or a copy. `parseJsonLenient` reads standard JSON with the fast native
  * parser and falls back to a small recursive-descent parser that accepts those literals and,
  * on a truncated or broken document, returns everything that was complete before the
- * damage (containers closed, the incomplete last element dropped).
+ * damage: containers open at the cut are closed where they were cut (so a cut record keeps
+ * its complete members), and a scalar cut mid-way is left out, never completed.
  */
 
 export interface LenientJson {
