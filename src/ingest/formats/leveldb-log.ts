@@ -58,15 +58,13 @@ export interface LogScanResult {
 /** IEEE CRC-32 of the type byte followed by the payload, without concatenating them. */
 const IEEE_TYPE_SEEDS = [0, 1, 2, 3, 4].map((type) => CRC32.buf(Uint8Array.of(type)));
 
-function checksumOf(algorithm: LogChecksum, block: Uint8Array, typeAt: number, end: number): number {
+function checksumOf(algorithm: LogChecksum, block: Buffer, typeAt: number, payload: Buffer): number {
   if (algorithm === 'crc32-ieee') {
-    const type = block[typeAt]!;
-    const seed = IEEE_TYPE_SEEDS[type];
-    const payload = block.subarray(typeAt + 1, end);
+    const seed = IEEE_TYPE_SEEDS[block[typeAt]!];
     if (seed !== undefined) return CRC32.buf(payload, seed) >>> 0;
-    return CRC32.buf(block.subarray(typeAt, end)) >>> 0;
+    return CRC32.buf(block.subarray(typeAt, typeAt + 1 + payload.length)) >>> 0;
   }
-  return maskedCrc32c(block.subarray(typeAt, end));
+  return maskedCrc32c(block.subarray(typeAt, typeAt + 1 + payload.length));
 }
 
 /**
@@ -77,7 +75,7 @@ function checksumOf(algorithm: LogChecksum, block: Uint8Array, typeAt: number, e
 export async function scanLevelDbLog(
   filePath: string,
   options: LogScanOptions,
-  onRecord: (payload: Uint8Array, offset: number) => void,
+  onRecord: (payload: Buffer, offset: number) => void,
   onProblem: (problem: LogProblem) => void,
 ): Promise<LogScanResult> {
   const handle = await fs.open(filePath, 'r');
@@ -107,7 +105,7 @@ export async function scanLevelDbLog(
 export class LogScanner {
   records = 0;
   /** Chunks of the record being assembled (FIRST, MIDDLE…), copied out of their blocks. */
-  private parts: Uint8Array[] = [];
+  private parts: Buffer[] = [];
   private partsStart = -1;
   /** After damage, MIDDLE/LAST chunks of the broken record are expected and skipped quietly. */
   private recovering = false;
@@ -116,12 +114,12 @@ export class LogScanner {
   constructor(
     private readonly options: LogScanOptions,
     private readonly fileSize: number,
-    private readonly onRecord: (payload: Uint8Array, offset: number) => void,
+    private readonly onRecord: (payload: Buffer, offset: number) => void,
     private readonly onProblem: (problem: LogProblem) => void,
   ) {}
 
   /** One block (the last may be short) starting at file offset `blockStart`. */
-  block(block: Uint8Array, blockStart: number): void {
+  block(block: Buffer, blockStart: number): void {
     if (this.ended) return;
     const isFileEnd = blockStart + block.length >= this.fileSize;
     let pos = blockStart === 0 ? Math.min(this.options.headerBytes, block.length) : 0;
@@ -143,11 +141,12 @@ export class LogScanner {
         this.corrupt(blockStart + pos, `chunk length ${length} runs past the block end`, block.length - pos);
         return;
       }
-      if (checksumOf(this.options.checksum, block, pos + 6, end) !== checksum) {
+      const payload = block.subarray(pos + CHUNK_HEADER_SIZE, end);
+      if (checksumOf(this.options.checksum, block, pos + 6, payload) !== checksum) {
         this.corrupt(blockStart + pos, 'checksum mismatch', block.length - pos);
         return;
       }
-      this.chunk(type, block.subarray(pos + CHUNK_HEADER_SIZE, end), blockStart + pos, block.length - pos);
+      this.chunk(type, payload, blockStart + pos, block.length - pos);
       if (this.ended) return;
       pos = end;
     }
@@ -157,7 +156,7 @@ export class LogScanner {
     }
   }
 
-  private chunk(type: number, payload: Uint8Array, offset: number, restOfBlock: number): void {
+  private chunk(type: number, payload: Buffer, offset: number, restOfBlock: number): void {
     switch (type) {
       case FULL:
         if (this.parts.length > 0) this.interrupted(offset);
@@ -168,7 +167,7 @@ export class LogScanner {
       case FIRST:
         if (this.parts.length > 0) this.interrupted(offset);
         this.recovering = false;
-        this.parts = [new Uint8Array(payload)]; // a copy: Buffer#slice would be a view of the reused read buffer
+        this.parts = [Buffer.from(payload)]; // a copy: the read buffer is reused
         this.partsStart = offset;
         return;
       case MIDDLE:
@@ -177,9 +176,9 @@ export class LogScanner {
           if (!this.recovering) this.corrupt(offset, `${type === LAST ? 'last' : 'middle'} chunk without a first chunk`, 0);
           return;
         }
-        this.parts.push(new Uint8Array(payload));
+        this.parts.push(Buffer.from(payload));
         if (type === LAST) {
-          const record = concat(this.parts);
+          const record = Buffer.concat(this.parts);
           const start = this.partsStart;
           this.parts = [];
           this.records++;
@@ -231,16 +230,4 @@ export class LogScanner {
 function isZero(block: Uint8Array, from: number): boolean {
   for (let i = from; i < block.length; i++) if (block[i] !== 0) return false;
   return true;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

@@ -33,7 +33,7 @@ export interface RecordEnvelope {
   end: number;
 }
 
-export function readEnvelope(buf: Uint8Array): RecordEnvelope | undefined {
+export function readEnvelope(buf: Buffer): RecordEnvelope | undefined {
   const reader = new ProtoReader(buf);
   let found: RecordEnvelope | undefined;
   while (!reader.done) {
@@ -54,10 +54,19 @@ export function readEnvelope(buf: Uint8Array): RecordEnvelope | undefined {
 export interface Item {
   /** `key`, or `nested_key` as a path; never empty. */
   path: string[];
+  /** The path joined with '/'. */
+  name: string;
   valueJson: string;
 }
 
-function readItem(reader: ProtoReader): Item {
+function makeItem(key: string | undefined, nested: string[], valueJson: string): Item {
+  if (nested.length > 0) return { path: nested, name: nested.length === 1 ? nested[0]! : nested.join('/'), valueJson };
+  if (key === undefined) throw new ProtobufError('item has neither key nor nested_key');
+  return { path: [key], name: key, valueJson };
+}
+
+function readItemSlow(buf: Buffer, start: number, end: number): Item {
+  const reader = new ProtoReader(buf, start, end);
   let key: string | undefined;
   const nested: string[] = [];
   let valueJson = '';
@@ -68,9 +77,44 @@ function readItem(reader: ProtoReader): Item {
     else if (field === 16 && wire === WIRE_LENGTH) valueJson = reader.string();
     else reader.skip(wire);
   }
-  const path = nested.length > 0 ? nested : key !== undefined ? [key] : [];
-  if (path.length === 0) throw new ProtobufError('item has neither key nor nested_key');
-  return { path, valueJson };
+  return makeItem(key, nested, valueJson);
+}
+
+/**
+ * Items are most of a history row's bytes (millions per log), so the common layout — tags
+ * 0x0a key, 0x12 nested_key, 0x82 0x01 value_json — is decoded in place without a reader
+ * object per item, strings straight from the buffer; anything else takes the general path.
+ */
+function readItem(buf: Buffer, start: number, end: number): Item {
+  let p = start;
+  let key: string | undefined;
+  let nested: string[] | undefined;
+  let valueJson = '';
+  while (p < end) {
+    let field: number;
+    const tag = buf[p++]!;
+    if (tag === 0x0a) field = 1;
+    else if (tag === 0x12) field = 2;
+    else if (tag === 0x82 && buf[p] === 0x01) {
+      field = 16;
+      p++;
+    } else return readItemSlow(buf, start, end);
+    let length = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (p >= end || shift > 28) throw new ProtobufError('item field length runs past the end');
+      const byte = buf[p++]!;
+      length |= (byte & 0x7f) << shift;
+      if (byte < 0x80) break;
+    }
+    const stop = p + length;
+    if (length < 0 || stop > end) throw new ProtobufError('item field runs past the end');
+    const text = buf.toString('utf8', p, stop);
+    p = stop;
+    if (field === 1) key = text;
+    else if (field === 2) (nested ??= []).push(text);
+    else valueJson = text;
+  }
+  return makeItem(key, nested ?? [], valueJson);
 }
 
 export interface HistoryRow {
@@ -79,12 +123,15 @@ export interface HistoryRow {
   step?: number;
 }
 
-export function readHistory(buf: Uint8Array, start: number, end: number): HistoryRow {
+export function readHistory(buf: Buffer, start: number, end: number): HistoryRow {
   const reader = new ProtoReader(buf, start, end);
   const row: HistoryRow = { items: [] };
   while (!reader.done) {
     const [field, wire] = reader.key();
-    if (field === 1 && wire === WIRE_LENGTH) row.items.push(readItem(reader.message()));
+    if (field === 1 && wire === WIRE_LENGTH) {
+      const [s, e] = reader.bytes();
+      row.items.push(readItem(buf, s, e));
+    }
     else if (field === 2 && wire === WIRE_LENGTH) {
       const step = reader.message();
       while (!step.done) {
@@ -103,13 +150,18 @@ export interface ItemUpdate {
   remove: Item[];
 }
 
-export function readItemUpdate(buf: Uint8Array, start: number, end: number): ItemUpdate {
+export function readItemUpdate(buf: Buffer, start: number, end: number): ItemUpdate {
   const reader = new ProtoReader(buf, start, end);
   const out: ItemUpdate = { update: [], remove: [] };
   while (!reader.done) {
     const [field, wire] = reader.key();
-    if (field === 1 && wire === WIRE_LENGTH) out.update.push(readItem(reader.message()));
-    else if (field === 2 && wire === WIRE_LENGTH) out.remove.push(readItem(reader.message()));
+    if (field === 1 && wire === WIRE_LENGTH) {
+      const [s, e] = reader.bytes();
+      out.update.push(readItem(buf, s, e));
+    } else if (field === 2 && wire === WIRE_LENGTH) {
+      const [s, e] = reader.bytes();
+      out.remove.push(readItem(buf, s, e));
+    }
     else reader.skip(wire);
   }
   return out;
@@ -146,7 +198,7 @@ function readTimestamp(reader: ProtoReader): number {
   return seconds + nanos / 1e9;
 }
 
-export function readRun(buf: Uint8Array, start: number, end: number): RunInfo {
+export function readRun(buf: Buffer, start: number, end: number): RunInfo {
   const reader = new ProtoReader(buf, start, end);
   const run: RunInfo = { tags: [] };
   while (!reader.done) {
@@ -189,7 +241,7 @@ export interface ExitInfo {
   runtime: number;
 }
 
-export function readExit(buf: Uint8Array, start: number, end: number): ExitInfo {
+export function readExit(buf: Buffer, start: number, end: number): ExitInfo {
   const reader = new ProtoReader(buf, start, end);
   const out: ExitInfo = { exitCode: 0, runtime: 0 };
   while (!reader.done) {
@@ -208,7 +260,7 @@ export interface StatsSample {
   items: { key: string; valueJson: string }[];
 }
 
-export function readStats(buf: Uint8Array, start: number, end: number): StatsSample {
+export function readStats(buf: Buffer, start: number, end: number): StatsSample {
   const reader = new ProtoReader(buf, start, end);
   const out: StatsSample = { time: Number.NaN, items: [] };
   while (!reader.done) {

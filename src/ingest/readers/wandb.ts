@@ -128,10 +128,8 @@ class HistoryCollector {
     let step = Number.NaN;
     let wall = Number.NaN;
     for (const item of items) {
-      if (item.path.length !== 1) continue;
-      const name = item.path[0];
-      if (name === '_step') step = toNumber(this.parse(item.valueJson)) ?? Number.NaN;
-      else if (name === '_timestamp') wall = toNumber(this.parse(item.valueJson)) ?? Number.NaN;
+      if (item.name === '_step') step = toNumber(this.parse(item.valueJson)) ?? Number.NaN;
+      else if (item.name === '_timestamp') wall = toNumber(this.parse(item.valueJson)) ?? Number.NaN;
     }
     if (Number.isNaN(step) && recordStep !== undefined) step = recordStep;
     if (Number.isNaN(step)) {
@@ -140,15 +138,21 @@ class HistoryCollector {
     }
     this.nextStep = step + 1;
     for (const item of items) {
-      if (item.path.length === 1 && (item.path[0] === '_step' || item.path[0] === '_timestamp')) continue;
+      if (item.name === '_step' || item.name === '_timestamp') continue;
       const value = this.parse(item.valueJson);
       if (value === undefined) continue;
-      this.add(item.path.join('/'), value, step, wall);
+      this.add(item.name, value, step, wall);
     }
   }
 
   /** A value_json; undefined (counted) when it is not JSON at all. */
   parse(json: string): unknown {
+    // Most values are plain numbers: Number() reads those (and "-Infinity") without JSON.parse.
+    const first = json.charCodeAt(0);
+    if ((first >= 48 && first <= 57) || first === 45) {
+      const number = Number(json);
+      if (!Number.isNaN(number)) return number;
+    }
     try {
       return JSON.parse(json);
     } catch {
@@ -161,6 +165,10 @@ class HistoryCollector {
   }
 
   add(key: string, value: unknown, step: number, wall: number): void {
+    if (typeof value === 'number') {
+      this.builder(key).push(step, value, wall);
+      return;
+    }
     if (value === null) return;
     if (typeof value === 'object') {
       if (Array.isArray(value)) return this.countNonScalar(key, 'list');
@@ -171,12 +179,16 @@ class HistoryCollector {
     }
     const number = toNumber(value);
     if (number === undefined) return this.countNonScalar(key, typeof value === 'string' ? 'text' : typeof value);
+    this.builder(key).push(step, number, wall);
+  }
+
+  private builder(key: string): SeriesBuilder {
     let builder = this.series.get(key);
     if (!builder) {
       builder = new SeriesBuilder();
       this.series.set(key, builder);
     }
-    builder.push(step, number, wall);
+    return builder;
   }
 
   private countNonScalar(key: string, kind: string): void {
@@ -287,7 +299,7 @@ function applyRunInfo(state: FolderState, info: RunInfo): void {
   if (info.summary) applySummary(state, info.summary);
 }
 
-function onRecord(state: FolderState, payload: Uint8Array, offset: number): void {
+function onRecord(state: FolderState, payload: Buffer, offset: number): void {
   try {
     const envelope = readEnvelope(payload);
     if (!envelope) return;

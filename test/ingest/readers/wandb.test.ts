@@ -217,6 +217,21 @@ describe('wandb reader: damaged and unusual logs', () => {
     expect(Array.from(runs[0]!.series.loss!.steps)).toEqual([0, 1, 2]);
   });
 
+  it('reads items with long keys, unknown fields and nested keys alike', async () => {
+    const dir = tempDir();
+    const longKey = `metrics/${'k'.repeat(200)}`; // a two-byte length varint
+    const unknownFirst = lengthField(1, Buffer.concat([Buffer.from([0x28, 0x07]), lengthField(1, 'odd'), lengthField(16, '2.5')]));
+    const nested = lengthField(1, Buffer.concat([lengthField(2, 'eval'), lengthField(2, 'f1'), lengthField(16, '0.75')]));
+    writeFileSync(
+      path.join(dir, 'items.wandb'),
+      frameWandb([historyRecord(historyItem(longKey, '1.5'), unknownFirst, nested, historyItem('_step', '4'))]),
+    );
+    const { runs, issues } = await readWandb([dir]);
+    expect(issues).toEqual([]);
+    const values = Object.fromEntries(Object.entries(runs[0]!.series).map(([name, s]) => [name, [s.steps[0], s.values[0]]]));
+    expect(values).toEqual({ [longKey]: [4, 1.5], odd: [4, 2.5], 'eval/f1': [4, 0.75] });
+  });
+
   it('numbers rows without _step by position and reports it', async () => {
     const dir = tempDir();
     writeFileSync(
