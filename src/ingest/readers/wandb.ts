@@ -54,6 +54,7 @@ const HEADER_LENGTH = 7;
 /** `run-20240501_120000-abc123` (synced or online) and `offline-run-…` folders. */
 const RUN_FOLDER = /^(offline-)?run-\d{8}_\d{6}-[A-Za-z0-9]+$/;
 const WANDB_LOG_NAME = /^run-.+\.wandb$/;
+const LEGACY_JSONL = /^wandb-(history|events)\.jsonl$/;
 
 function hasWandbHeader(head: Buffer): boolean {
   return head.length >= 4 && head.toString('latin1', 0, 4) === HEADER_IDENT;
@@ -99,7 +100,9 @@ async function claimRunFolders(pool: FilePool): Promise<Claim[]> {
   if (runFolders.size > 0) {
     // Everything else in a run folder (files/, logs/, media) is the SDK's and belongs to the run.
     for (const file of pool.files()) {
-      if (file.name.endsWith('.wandb')) continue;
+      // Old SDKs' history/system-metric JSONL is not decoded here: left to the JSONL reader
+      // rather than taken and ignored.
+      if (file.name.endsWith('.wandb') || LEGACY_JSONL.test(file.name)) continue;
       for (let dir = file.dir; ; ) {
         const claim = runFolders.get(dir);
         if (claim) {
