@@ -25,6 +25,8 @@ export interface EventView {
 
 export interface SummaryValueView {
   tag: string;
+  /** A small integer per distinct tag of the decoder, for per-tag state in arrays. */
+  tagId: number;
   kind: ValueKind;
   simpleValue: number;
   /** Whether this value carries SummaryMetadata (usually only a tag's first occurrence). */
@@ -56,6 +58,7 @@ export function newEventView(): EventView {
 export function newSummaryValueView(): SummaryValueView {
   return {
     tag: '',
+    tagId: -1,
     kind: 'none',
     simpleValue: Number.NaN,
     hasMetadata: false,
@@ -111,12 +114,16 @@ function lengthDelimited(reader: ProtoReader, wire: number): number {
 
 /**
  * Tag strings by their bytes: a run repeats a few tags millions of times, so each distinct
- * tag is decoded once and found again by hash and byte comparison, without a new string.
+ * tag is decoded once and found again by hash and byte comparison, without a new string,
+ * and numbered so that a reader can keep per-tag state in an array instead of a map.
  */
 class TagTable {
-  private readonly byHash = new Map<number, { bytes: Buffer; tag: string }[]>();
+  private readonly byHash = new Map<number, { bytes: Buffer; id: number }[]>();
+  private readonly idByText = new Map<string, number>();
+  readonly texts: string[] = [];
 
-  intern(buf: Buffer, start: number, end: number): string {
+  /** The id of the tag in `buf[start, end)`; its text is `texts[id]`. */
+  intern(buf: Buffer, start: number, end: number): number {
     let hash = 0x811c9dc5;
     for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
     const bucket = this.byHash.get(hash);
@@ -131,13 +138,21 @@ class TagTable {
             break;
           }
         }
-        if (same) return entry.tag;
+        if (same) return entry.id;
       }
     }
-    const entry = { bytes: Buffer.from(buf.subarray(start, end)), tag: textOf(buf, start, end) };
+    // Different invalid UTF-8 byte strings can decode to the same text: one id per text.
+    const text = textOf(buf, start, end);
+    let id = this.idByText.get(text);
+    if (id === undefined) {
+      id = this.texts.length;
+      this.texts.push(text);
+      this.idByText.set(text, id);
+    }
+    const entry = { bytes: Buffer.from(buf.subarray(start, end)), id };
     if (bucket) bucket.push(entry);
     else this.byHash.set(hash, [entry]);
-    return entry.tag;
+    return id;
   }
 }
 
@@ -218,6 +233,7 @@ export class EventDecoder {
     const buf = this.buf;
     const value = this.value;
     value.tag = '';
+    value.tagId = -1;
     value.kind = 'none';
     value.simpleValue = Number.NaN;
     value.hasMetadata = false;
@@ -227,7 +243,7 @@ export class EventDecoder {
     value.contentEnd = -1;
     value.tensorStart = -1;
     value.tensorEnd = -1;
-    let nodeName = '';
+    let nodeNameId = -1;
     const reader = this.reader(VALUE, start, end);
     while (reader.pos < end) {
       const key = reader.varint();
@@ -235,7 +251,7 @@ export class EventDecoder {
       switch (fieldOf(key)) {
         case 1: {
           const from = lengthDelimited(reader, wire);
-          value.tag = this.tags.intern(buf, from, reader.pos);
+          value.tagId = this.tags.intern(buf, from, reader.pos);
           break;
         }
         case 2:
@@ -259,7 +275,7 @@ export class EventDecoder {
         case 7: {
           // node_name: what TF 1 wrote before tags existed.
           const from = lengthDelimited(reader, wire);
-          nodeName = this.tags.intern(buf, from, reader.pos);
+          nodeNameId = this.tags.intern(buf, from, reader.pos);
           break;
         }
         case 8:
@@ -276,7 +292,9 @@ export class EventDecoder {
           reader.skip(wire);
       }
     }
-    if (value.tag === '') value.tag = nodeName;
+    if (value.tagId < 0 || (nodeNameId >= 0 && this.tags.texts[value.tagId] === '')) value.tagId = nodeNameId;
+    if (value.tagId < 0) value.tagId = this.tags.intern(buf, 0, 0);
+    value.tag = this.tags.texts[value.tagId]!;
   }
 
   private decodeMetadata(start: number, end: number): void {
@@ -304,7 +322,7 @@ export class EventDecoder {
       const field = fieldOf(key);
       if (field === 1 && wire === WIRE_LENGTH) {
         const from = lengthDelimited(reader, wire);
-        value.pluginName = this.tags.intern(this.buf, from, reader.pos);
+        value.pluginName = this.tags.texts[this.tags.intern(this.buf, from, reader.pos)]!;
       } else if (field === 2 && wire === WIRE_LENGTH) {
         value.contentStart = lengthDelimited(reader, wire);
         value.contentEnd = reader.pos;

@@ -12,7 +12,7 @@
  * being written) is reported as a truncated tail, not as corruption.
  */
 import { promises as fs } from 'node:fs';
-import { crc32c, maskCrc } from './crc32c.js';
+import { crc32cRange, maskCrc } from './crc32c.js';
 
 export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
 
@@ -47,11 +47,11 @@ export function startsWithTfRecord(head: Uint8Array): boolean {
   if (head.length < HEADER_BYTES + FOOTER_BYTES) return false;
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   if (view.getUint32(4, true) !== 0) return false;
-  if (maskCrc(crc32c(head.subarray(0, 8))) !== view.getUint32(8, true)) return false;
+  if (maskCrc(crc32cRange(head, 0, 8)) !== view.getUint32(8, true)) return false;
   const length = view.getUint32(0, true);
   const end = HEADER_BYTES + length;
   if (end + FOOTER_BYTES > head.length) return false;
-  return maskCrc(crc32c(head.subarray(HEADER_BYTES, end))) === view.getUint32(end, true);
+  return maskCrc(crc32cRange(head, HEADER_BYTES, end)) === view.getUint32(end, true);
 }
 
 /** Reads every record of a TFRecord file in order; never throws for bad content. */
@@ -99,7 +99,9 @@ class RecordStream {
 
   async run(): Promise<void> {
     while (true) {
-      if (!(await this.ensure(HEADER_BYTES))) {
+      // The buffer usually holds the next record already: test that before awaiting, since an
+      // await per record (a promise and a microtask each) costs more than the record itself.
+      if (this.filled - this.pos < HEADER_BYTES && !(await this.ensure(HEADER_BYTES))) {
         this.tail();
         return;
       }
@@ -111,7 +113,11 @@ class RecordStream {
       const recordBytes = HEADER_BYTES + length + FOOTER_BYTES;
       // A valid length that runs past the end is a record still being written: never
       // allocate for it.
-      if (recordBytes > this.size - (this.bufferOffset + this.pos) || !(await this.ensure(recordBytes))) {
+      if (recordBytes > this.size - (this.bufferOffset + this.pos)) {
+        this.tail();
+        return;
+      }
+      if (this.filled - this.pos < recordBytes && !(await this.ensure(recordBytes))) {
         this.tail();
         return;
       }
@@ -141,14 +147,14 @@ class RecordStream {
     const length = high * 0x1_0000_0000 + low;
     // Above 4 GiB only in files that large: rejects almost any garbage before computing a CRC.
     if (high !== 0 && length > this.size - (this.bufferOffset + at)) return -1;
-    if (maskCrc(crc32c(buffer.subarray(at, at + 8))) !== uint32At(buffer, at + 8)) return -1;
+    if (maskCrc(crc32cRange(buffer, at, at + 8)) !== uint32At(buffer, at + 8)) return -1;
     return length;
   }
 
   private payloadValid(at: number, length: number): boolean {
     const start = at + HEADER_BYTES;
     const stored = uint32At(this.buffer, start + length);
-    return maskCrc(crc32c(this.buffer.subarray(start, start + length))) === stored;
+    return maskCrc(crc32cRange(this.buffer, start, start + length)) === stored;
   }
 
   /** Scans forward from the byte after the bad record for the next fully valid record. */

@@ -111,12 +111,19 @@ interface NonScalarTally {
   file: string;
 }
 
+/** What a run knows about one tag; kept in an array by the decoder's tag id. */
+interface TagState {
+  tag: string;
+  /** The plugin named by the tag's metadata, which usually comes with its first value only. */
+  plugin: string;
+  series: SeriesBuilder | undefined;
+  nonScalar: NonScalarTally | undefined;
+  unsupportedReported: boolean;
+}
+
 /** Everything gathered for one run across its event files. */
 class RunAccumulator {
-  readonly series = new Map<string, SeriesBuilder>();
-  readonly pluginOfTag = new Map<string, string>();
-  readonly nonScalar = new Map<string, NonScalarTally>();
-  readonly unsupportedTensorTags = new Set<string>();
+  readonly tags: (TagState | undefined)[] = [];
   eventHparams: Record<string, HValue> | undefined;
   fileVersion: string | undefined;
   validRecords = 0;
@@ -146,70 +153,72 @@ class RunAccumulator {
     }
   }
 
-  private addValue(value: SummaryValueView): void {
-    const tag = value.tag;
-    let plugin: string;
-    if (value.hasMetadata) {
-      plugin = value.pluginName || (value.dataClass === SCALAR_DATA_CLASS ? 'scalars' : '');
-      if (this.pluginOfTag.get(tag) !== plugin) this.pluginOfTag.set(tag, plugin);
-    } else plugin = this.pluginOfTag.get(tag) ?? '';
+  private stateOf(value: SummaryValueView): TagState {
+    let state = this.tags[value.tagId];
+    if (state === undefined) {
+      state = { tag: value.tag, plugin: '', series: undefined, nonScalar: undefined, unsupportedReported: false };
+      this.tags[value.tagId] = state;
+    }
+    return state;
+  }
 
-    if (plugin === 'hparams') {
+  private addValue(value: SummaryValueView): void {
+    const state = this.stateOf(value);
+    if (value.hasMetadata) {
+      state.plugin = value.pluginName || (value.dataClass === SCALAR_DATA_CLASS ? 'scalars' : '');
+    }
+    if (state.plugin === 'hparams') {
       if (value.contentStart >= 0) this.addHparams(value);
       return;
     }
     switch (value.kind) {
       case 'simple':
-        this.push(tag, value.simpleValue);
+        this.push(state, value.simpleValue);
         return;
       case 'tensor':
-        this.addTensor(tag, plugin);
+        this.addTensor(state);
         return;
       case 'histogram':
       case 'image':
       case 'audio':
-        this.countNonScalar(tag, value.kind);
+        this.countNonScalar(state, value.kind);
         return;
       case 'none':
         return;
     }
   }
 
-  private addTensor(tag: string, plugin: string): void {
+  private addTensor(state: TagState): void {
+    const plugin = state.plugin;
     if (plugin !== 'scalars' && plugin !== '') {
-      this.countNonScalar(tag, PLUGIN_KINDS[plugin] ?? plugin);
+      this.countNonScalar(state, PLUGIN_KINDS[plugin] ?? plugin);
       return;
     }
     const tensor = this.decoder.decodeTensor();
     if (tensor.numeric && tensor.elements === 1) {
-      this.push(tag, tensor.value);
+      this.push(state, tensor.value);
       return;
     }
-    if (!this.unsupportedTensorTags.has(tag)) {
-      this.unsupportedTensorTags.add(tag);
-      this.context.issue('tensorboard.unsupported-tensor', this.file, tag, {
-        tag,
+    if (!state.unsupportedReported) {
+      state.unsupportedReported = true;
+      this.context.issue('tensorboard.unsupported-tensor', this.file, state.tag, {
+        tag: state.tag,
         dtype: tensor.dtype,
         shape: tensor.rank < 0 ? 'unknown rank' : `rank ${tensor.rank}, ${tensor.elements} element(s)`,
       });
     }
-    this.countNonScalar(tag, 'tensor');
+    this.countNonScalar(state, 'tensor');
   }
 
-  private push(tag: string, value: number): void {
-    let builder = this.series.get(tag);
-    if (!builder) {
-      builder = new SeriesBuilder();
-      this.series.set(tag, builder);
-    }
+  private push(state: TagState, value: number): void {
+    state.series ??= new SeriesBuilder();
     const event = this.decoder.event;
-    builder.push(event.step, value, event.wallTime);
+    state.series.push(event.step, value, event.wallTime);
   }
 
-  private countNonScalar(tag: string, kind: string): void {
-    const tally = this.nonScalar.get(tag);
-    if (tally) tally.count++;
-    else this.nonScalar.set(tag, { kind, count: 1, file: this.file });
+  private countNonScalar(state: TagState, kind: string): void {
+    if (state.nonScalar) state.nonScalar.count++;
+    else state.nonScalar = { kind, count: 1, file: this.file };
   }
 
   private addHparams(value: SummaryValueView): void {
@@ -318,10 +327,14 @@ async function read(claim: Claim, context: ReadContext): Promise<Run[]> {
   if (accumulator.validRecords === 0 && !yamlHparams) return [];
 
   const run = emptyRun(context.runId(claim.dir), 'tensorboard', claim.files.map((file) => file.rel));
-  for (const [tag, builder] of accumulator.series) run.series[tag] = builder.build();
-  for (const [tag, tally] of accumulator.nonScalar) {
-    run.nonScalar[tag] = { kind: tally.kind, count: tally.count };
-    context.issue('tensorboard.non-scalar', tally.file, tag, { tag, kind: tally.kind, count: tally.count });
+  for (const state of accumulator.tags) {
+    if (state?.series) run.series[state.tag] = state.series.build();
+  }
+  for (const state of accumulator.tags) {
+    const tally = state?.nonScalar;
+    if (!state || !tally) continue;
+    run.nonScalar[state.tag] = { kind: tally.kind, count: tally.count };
+    context.issue('tensorboard.non-scalar', tally.file, state.tag, { tag: state.tag, kind: tally.kind, count: tally.count });
   }
   run.hparams = mergeHparams(yamlHparams, accumulator.eventHparams);
   if (accumulator.fileVersion !== undefined) run.tags['tensorboard.file_version'] = accumulator.fileVersion;
