@@ -14,7 +14,7 @@ describe('crc32c', () => {
     expect(crc32cRange(Buffer.from('xx123456789'), 2, 11)).toBe(0xe3069283);
   });
 
-  it('masks as TFRecord does (values from tensorboard's own masked_crc32c)', () => {
+  it('masks as TFRecord does (values from the masked_crc32c of the tensorboard package)', () => {
     expect(maskedCrc32c(Buffer.alloc(8))).toBe(0x07980329);
     expect(maskedCrc32c(Buffer.from('brain.Event:2'))).toBe(0x7c0601ee);
   });
