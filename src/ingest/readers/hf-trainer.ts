@@ -23,8 +23,9 @@
  * (`hf.checkpoint-superseded`); with only checkpoints, the highest step is read.
  *
  * Where things go:
- *   - every numeric log_history key → a series at the entry's `step`; `epoch` too, once per
- *     step (the Trainer repeats it on the evaluation entry of the same step);
+ *   - every numeric log_history key → a series at the entry's `step`; `epoch` and
+ *     `num_input_tokens_seen` too, once per step (the Trainer repeats them on the evaluation
+ *     entry of the same step);
  *   - the closing train_runtime entry and top-level state fields → run.summary;
  *   - `trial_params` (hyperparameter search) and the TrainingArguments → run.hparams as is;
  *   - model config → hparams `model.<key>` (nested objects flattened with dots, except
@@ -195,10 +196,20 @@ interface SeriesAccumulator {
   at?: string;
 }
 
-/** The closing entry Trainer.train() logs once: runtime and throughput, not a curve. */
+/**
+ * The closing entry Trainer.train() logs once: runtime and throughput, not a curve. With
+ * include_num_input_tokens_seen, transformers 5 also stamps train_runtime (elapsed so far) and
+ * train_tokens_per_second on every training entry; those carry a `loss` and stay points.
+ */
 function isTrainSummaryEntry(entry: Record<string, unknown>): boolean {
-  return 'train_runtime' in entry;
+  return 'train_runtime' in entry && !('loss' in entry);
 }
+
+/**
+ * Keys Trainer.log stamps on every entry, so a training and an evaluation entry of one step
+ * repeat the same value: one point, not a duplicate step.
+ */
+const STAMPED_KEYS = new Set(['epoch', 'num_input_tokens_seen']);
 
 function describe(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
@@ -213,7 +224,7 @@ class LogHistory {
   // Entries without a step (custom callbacks logging straight into log_history) are kept
   // at the step of the entry before them: they were logged right after it.
   private lastStep = 0;
-  private readonly epochAt = new Map<number, number>();
+  private readonly stampedAt = new Map<string, { step: number; value: number }>();
 
   constructor(private readonly run: Run) {}
 
@@ -250,11 +261,10 @@ class LogHistory {
         }
         continue;
       }
-      // Trainer.log stamps the epoch on every entry, so a training and an evaluation entry
-      // of one step repeat the same epoch: one point, not a duplicate step.
-      if (key === 'epoch') {
-        if (acc.builder.lastStep === step && this.epochAt.get(step) === value) continue;
-        this.epochAt.set(step, value);
+      if (STAMPED_KEYS.has(key)) {
+        const last = this.stampedAt.get(key);
+        if (last?.step === step && last.value === value && acc.builder.lastStep === step) continue;
+        this.stampedAt.set(key, { step, value });
       }
       acc.builder.push(step, value);
     }

@@ -1,7 +1,7 @@
 /**
  * Hugging Face Trainer reader: the 31 real trainer_state files of the corpus (point counts
- * recomputed here with plain JSON.parse), fixtures written by the Trainer's own JSON code
- * (test/fixtures/hf-trainer/generate.py), and damaged inputs.
+ * recomputed here with plain JSON.parse), fixtures written by the real transformers 5.17
+ * Trainer (test/fixtures/hf-trainer/generate.py), and damaged inputs.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -35,23 +35,26 @@ function listFiles(dir: string): string[] {
   });
 }
 
-/** Counts by the simplest rule: entries (other than the closing train_runtime one) whose key holds a number. */
+/**
+ * Counts by the simplest rule: entries (other than the closing one, train_runtime without a
+ * loss) whose key holds a number.
+ */
 function expectedCounts(text: string): Map<string, number> {
   const state = JSON.parse(text.replace(/\b(-?Infinity|NaN)\b/g, 'null')) as { log_history: Record<string, unknown>[] };
   const raw = JSON.parse(text.replace(/\b(-?Infinity|NaN)\b/g, '0')) as { log_history: Record<string, unknown>[] };
   const counts = new Map<string, number>();
-  let previousEpoch = '';
+  const previousStamp = new Map<string, string>();
   let step = 0;
   state.log_history.forEach((entry, index) => {
     if (typeof entry.step === 'number') step = entry.step;
-    if ('train_runtime' in entry) return;
+    if ('train_runtime' in entry && !('loss' in entry)) return;
     for (const key of Object.keys(raw.log_history[index]!)) {
       if (key === 'step' || typeof raw.log_history[index]![key] !== 'number') continue;
-      if (key === 'epoch') {
-        // An epoch repeated at the same step (training then evaluation entry) is one point.
-        const stepAndEpoch = `${step}:${entry.epoch}`;
-        if (stepAndEpoch === previousEpoch) continue;
-        previousEpoch = stepAndEpoch;
+      if (key === 'epoch' || key === 'num_input_tokens_seen') {
+        // Stamped on every entry: repeated at the same step (training then evaluation entry), one point.
+        const stepAndValue = `${step}:${entry[key]}`;
+        if (stepAndValue === previousStamp.get(key)) continue;
+        previousStamp.set(key, stepAndValue);
       }
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
@@ -331,43 +334,146 @@ describe('hf-trainer bad input', () => {
   });
 });
 
-describe('hf-trainer fixtures written with the Trainer serialization code', () => {
+describe('hf-trainer fixtures written by the real transformers Trainer', () => {
   const fixtures = path.join(REPO, 'test/fixtures/hf-trainer');
-  const stateOf = (rel: string) => JSON.parse(readFileSync(path.join(fixtures, rel), 'utf8').replace(/\bNaN\b|-?Infinity\b/g, 'null'));
+  const textOf = (rel: string) => readFileSync(path.join(fixtures, rel), 'utf8');
+  const stateOf = (rel: string) => JSON.parse(textOf(rel).replace(/\bNaN\b|-?Infinity\b/g, 'null'));
+  const stepsWith = (history: Record<string, unknown>[], key: string) =>
+    history.filter((entry) => key in entry && !('train_runtime' in entry && !('loss' in entry))).map((entry) => entry.step);
 
   it('reads a healthy run with its checkpoints, results, model config and training arguments', async () => {
     const result = await ingest([path.join(fixtures, 'tiny-lm')], readOnlyHf);
     expect(result.runs).toHaveLength(1);
     const run = result.runs[0]!;
     const state = stateOf('tiny-lm/trainer_state.json');
+    const history = state.log_history as Record<string, unknown>[];
+    const actual = new Map(Object.entries(run.series).map(([name, series]) => [name, series.steps.length]));
+    expect(actual).toEqual(expectedCounts(textOf('tiny-lm/trainer_state.json')));
     expect(run.series.loss!.steps.length).toBe(state.max_steps / state.logging_steps);
-    expect(run.series.eval_loss!.steps.length).toBe(state.max_steps / state.eval_steps);
+    expect(Array.from(run.series.loss!.steps)).toEqual([5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60]);
+    expect(Array.from(run.series.loss!.values)).toEqual(history.filter((entry) => 'loss' in entry).map((entry) => entry.loss));
     expect(Array.from(run.series.eval_loss!.steps)).toEqual([20, 40, 60]);
-    expect(run.summary).toMatchObject({ global_step: 60, best_global_step: state.best_global_step, train_loss: state.log_history.at(-1).train_loss });
+    expect(Array.from(run.series.eval_accuracy!.steps)).toEqual([20, 40, 60]);
+    // Transformers 5 stamps the tokens seen, elapsed runtime and token throughput on every
+    // training entry: these entries are points, not the closing summary.
+    expect(Array.from(run.series.num_input_tokens_seen!.steps)).toEqual(stepsWith(history, 'loss'));
+    expect(Array.from(run.series.num_input_tokens_seen!.values)).toEqual(
+      history.filter((entry) => 'loss' in entry).map((entry) => entry.num_input_tokens_seen),
+    );
+    expect(run.series.train_tokens_per_second!.steps.length).toBe(12);
+    expect(run.series.train_runtime!.steps.length).toBe(12);
+    expect(Array.from(run.series.epoch!.steps)).toEqual(stepsWith(history, 'loss'));
+    const closing = history.at(-1)!;
+    expect(closing).not.toHaveProperty('loss');
+    expect(run.summary).toMatchObject({
+      global_step: 60,
+      max_steps: 60,
+      train_batch_size: 8,
+      best_global_step: state.best_global_step,
+      best_metric: state.best_metric,
+      best_model_checkpoint: 'tiny-lm/checkpoint-60',
+      train_loss: closing.train_loss,
+      train_runtime: closing.train_runtime,
+      train_samples_per_second: closing.train_samples_per_second,
+      total_flos: closing.total_flos,
+      train_samples: 256,
+      eval_samples: 32,
+    });
+    expect(state.best_global_step).toBe(60);
+    expect(run.summary.stateful_callbacks).toEqual(state.stateful_callbacks);
     expect(run.summary.eval_accuracy).toBe(stateOf('tiny-lm/eval_results.json').eval_accuracy);
-    expect(run.hparams).toMatchObject({ learning_rate: 0.03, per_device_train_batch_size: 8, seed: 0, 'model.n_embd': 16, 'model.model_type': 'gpt2' });
-    expect(result.issues.map((i) => i.code)).toEqual(['hf.checkpoint-superseded', 'hf.checkpoint-superseded', 'hf.checkpoint-superseded']);
+    expect(run.hparams).toMatchObject({
+      learning_rate: 0.01,
+      per_device_train_batch_size: 8,
+      seed: 0,
+      max_steps: 60,
+      include_num_input_tokens_seen: 'all',
+      'model.n_embd': 16,
+      'model.vocab_size': 64,
+      'model.model_type': 'gpt2',
+      'model.architectures': ['GPT2LMHeadModel'],
+      'generation.bos_token_id': 0,
+    });
+    expect([...run.paths].sort()).toEqual([
+      'all_results.json',
+      'config.json',
+      'eval_results.json',
+      'generation_config.json',
+      'train_results.json',
+      'trainer_state.json',
+      'training_args.json',
+    ]);
+    expect(run.roles).toMatchObject({ trainLoss: 'loss', valLoss: 'eval_loss', lr: 'learning_rate', gradNorm: 'grad_norm', epoch: 'epoch' });
+    // Nothing else: no duplicate step from the stamped keys, no file left unclaimed.
+    expect(result.issues.map((i) => [i.code, i.file])).toEqual([
+      ['hf.checkpoint-superseded', 'checkpoint-20/trainer_state.json'],
+      ['hf.checkpoint-superseded', 'checkpoint-40/trainer_state.json'],
+      ['hf.checkpoint-superseded', 'checkpoint-60/trainer_state.json'],
+    ]);
   });
 
   it('keeps the NaN losses and gradient norms of a diverged run', async () => {
     const result = await ingest([path.join(fixtures, 'diverged')]);
     const run = result.runs[0]!;
-    const history = stateOf('diverged/trainer_state.json').log_history as Record<string, unknown>[];
-    const nanLosses = history.filter((entry) => 'loss' in entry && entry.loss === null).length;
-    expect(nanLosses).toBeGreaterThan(0);
+    const state = stateOf('diverged/trainer_state.json');
+    const history = state.log_history as Record<string, unknown>[];
+    const training = history.filter((entry) => 'loss' in entry);
+    // The real run: finite on its first logged step, NaN from the next one on.
+    expect(training[0]!.loss).toBeGreaterThan(1e6);
+    const nanLosses = training.filter((entry) => entry.loss === null).length;
+    const nanGradNorms = training.filter((entry) => entry.grad_norm === null).length;
+    expect(nanLosses).toBe(training.length - 1);
+    expect(nanGradNorms).toBe(training.length - 1);
+    expect(run.series.loss!.steps.length).toBe(training.length);
     expect(Array.from(run.series.loss!.values).filter(Number.isNaN)).toHaveLength(nanLosses);
-    expect(result.issues.find((i) => i.code === 'series.non-finite' && i.data?.series === 'grad_norm')).toBeDefined();
-    expect(result.issues.filter((i) => i.code === 'json.non-standard-number').length).toBeGreaterThan(0);
+    expect(Array.from(run.series.grad_norm!.values).filter(Number.isNaN)).toHaveLength(nanGradNorms);
+    expect(Array.from(run.series.eval_loss!.values).every(Number.isNaN)).toBe(true);
+    const nonFinite = Object.fromEntries(
+      result.issues.filter((i) => i.code === 'series.non-finite').map((i) => [i.data!.series, [i.data!.count, i.data!.step]]),
+    );
+    expect(nonFinite).toMatchObject({ loss: [nanLosses, 4], grad_norm: [nanGradNorms, 4] });
+    // No metric ever beat the initial +inf, and the Trainer writes that as Infinity.
+    expect(textOf('diverged/trainer_state.json')).toContain('"best_metric": Infinity');
+    expect(run.summary.best_metric).toBe(Number.POSITIVE_INFINITY);
+    expect(run.summary.best_global_step).toBeNull();
+    expect(run.summary.train_loss).toBeNaN();
+    expect(run.summary.eval_loss).toBeNaN();
+    expect(run.hparams.learning_rate).toBe(1e5);
+    expect(run.hparams.logging_nan_inf_filter).toBe(false);
+    // One report per file read, counting that file's literals; the superseded checkpoint is not read.
+    const literals = (rel: string) => (textOf(rel).match(/\bNaN\b|-?Infinity\b/g) ?? []).length;
+    const reported = Object.fromEntries(
+      result.issues.filter((i) => i.code === 'json.non-standard-number').map((i) => [i.file, i.data?.count]),
+    );
+    expect(reported).toEqual(
+      Object.fromEntries(
+        ['trainer_state.json', 'all_results.json', 'eval_results.json', 'train_results.json'].map((rel) => [rel, literals(`diverged/${rel}`)]),
+      ),
+    );
+    expect(literals('diverged/trainer_state.json')).toBeGreaterThan(nanLosses + nanGradNorms);
     expect(errors(result.issues)).toEqual([]);
   });
 
   it('reads the last checkpoint of an interrupted run', async () => {
+    for (const finalFile of ['trainer_state.json', 'all_results.json', 'config.json']) {
+      expect(() => statSync(path.join(fixtures, 'interrupted', finalFile))).toThrow();
+    }
     const result = await ingest([path.join(fixtures, 'interrupted')], readOnlyHf);
     expect(result.runs).toHaveLength(1);
-    expect(result.runs[0]!.paths[0]).toBe('checkpoint-30/trainer_state.json');
-    expect(result.runs[0]!.series.loss!.steps.length).toBe(6);
-    expect(result.runs[0]!.hparams['model.vocab_size']).toBe(100);
-    expect(result.issues.filter((i) => i.code === 'hf.checkpoint-superseded')).toHaveLength(2);
-    expect(result.issues.filter((i) => i.code === 'file.unrecognized')).toEqual([]);
+    const run = result.runs[0]!;
+    const state = stateOf('interrupted/checkpoint-30/trainer_state.json');
+    expect(run.paths).toEqual(['checkpoint-30/trainer_state.json', 'checkpoint-30/config.json', 'checkpoint-30/generation_config.json']);
+    expect(run.series.loss!.steps.length).toBe(6);
+    expect(Array.from(run.series.loss!.steps)).toEqual(stepsWith(state.log_history, 'loss'));
+    expect(Array.from(run.series.eval_loss!.steps)).toEqual([10, 20, 30]);
+    // Stopped before max_steps, and without the closing entry.
+    expect(run.summary).toMatchObject({ global_step: 30, max_steps: 40 });
+    expect(run.summary.train_runtime).toBeUndefined();
+    expect(run.hparams['model.vocab_size']).toBe(64);
+    expect(run.hparams['generation.eos_token_id']).toBe(0);
+    expect(result.issues.map((i) => [i.code, i.file])).toEqual([
+      ['hf.checkpoint-superseded', 'checkpoint-10/trainer_state.json'],
+      ['hf.checkpoint-superseded', 'checkpoint-20/trainer_state.json'],
+    ]);
   });
 });
