@@ -83,7 +83,8 @@ function fileFigures(label: string, ladder: ReadMeasurement, crc: ReadMeasuremen
       `${label}.peak-rss`,
       { value: ladder.peakRssBytes / MB, unit: 'MB' },
       { name: 'file size', value: ladder.bytes / MB, unit: 'MB' },
-      'peak resident memory of the reading process over the file size (< 1: streamed)',
+      'peak resident memory of the reading process over the file size (< 1: streamed); on scalar-only ' +
+        'files the points kept (3 × 8 bytes each, plus growth headroom) dominate',
     ),
   ];
 }
@@ -168,7 +169,13 @@ async function eventAccumulatorFigure(
   if (python_.points !== ladder.points) {
     notes.push(`EventAccumulator kept ${python_.points} scalar points, ladder ${ladder.points}`);
   }
-  notes.push(`EventAccumulator: tensorboard ${version}, one run (it takes long)`);
+  let recordReader = "TensorFlow's C++ record reader";
+  try {
+    await runCommand(python, ['-c', 'import tensorflow'], 120_000);
+  } catch {
+    recordReader = 'its pure-Python TensorFlow stub (no TensorFlow installed; CRCs computed in Python)';
+  }
+  notes.push(`EventAccumulator: tensorboard ${version} reading through ${recordReader}; one run (it takes long)`);
   const megabytes = ladder.bytes / MB;
   return [
     figure(
