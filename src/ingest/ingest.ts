@@ -115,8 +115,13 @@ function checkSeries(run: Run, issue: IssueSink): void {
 function checkOne(name: string, series: Series, run: Run, file: string, issue: IssueSink): void {
   const { steps, values } = series;
   const restarts: number[] = [];
+  // Two points at one step with different values are a conflict worth a warning; the same
+  // value logged twice (a final evaluation repeating the last periodic one, an epoch counter
+  // written on both the train and the eval row) is only noted.
   let duplicates = 0;
   let firstDuplicate = Number.NaN;
+  let repeats = 0;
+  let firstRepeat = Number.NaN;
   let nonFinite = 0;
   let firstNonFinite = Number.NaN;
   for (let i = 0; i < steps.length; i++) {
@@ -131,13 +136,21 @@ function checkOne(name: string, series: Series, run: Run, file: string, issue: I
       restarts.push(i);
       issue('series.restart', file, `${name} @ point ${i}`, { series: name, from: previous, to: step, run: run.id });
     } else if (step === previous) {
-      if (duplicates === 0) firstDuplicate = step;
-      duplicates++;
+      if (Object.is(values[i], values[i - 1])) {
+        if (repeats === 0) firstRepeat = step;
+        repeats++;
+      } else {
+        if (duplicates === 0) firstDuplicate = step;
+        duplicates++;
+      }
     }
   }
   if (restarts.length > 0) run.segments[name] = { restarts };
   if (duplicates > 0) {
     issue('series.duplicate-step', file, name, { series: name, count: duplicates, step: firstDuplicate, run: run.id });
+  }
+  if (repeats > 0) {
+    issue('series.repeated-point', file, name, { series: name, count: repeats, step: firstRepeat, run: run.id });
   }
   if (nonFinite > 0) {
     issue('series.non-finite', file, name, { series: name, count: nonFinite, step: firstNonFinite, run: run.id });

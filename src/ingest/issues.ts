@@ -70,6 +70,12 @@ export const ISSUES = {
     severity: 'warning',
     text: (d) => `series "${d.series}" has ${n(d.count)} repeated step(s) (first: step ${n(d.step)}); all points kept`,
   },
+  'series.repeated-point': {
+    severity: 'info',
+    text: (d) =>
+      `series "${d.series}" logs the same value twice at ${n(d.count)} step(s) (first: step ${n(d.step)}), ` +
+      'e.g. a final evaluation at the last checkpoint step; all points kept',
+  },
   'series.non-finite': {
     severity: 'info',
     text: (d) => `series "${d.series}" has ${n(d.count)} non-finite value(s) (first at step ${n(d.step)}); kept`,

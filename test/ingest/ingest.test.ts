@@ -44,14 +44,17 @@ function dir(name: string): string {
 describe('ingest pipeline', () => {
   it('keeps both segments of a restarted run and reports the restart, duplicates and non-finite values', async () => {
     const d = dir('restart');
-    writeFileSync(path.join(d, 'a.pts'), '0 2.0\n10 1.5\n20 NaN\n30 1.0\n20 1.1\n30 0.9\n30 0.8\n40 Infinity\n');
+    writeFileSync(path.join(d, 'a.pts'), '0 2.0\n10 1.5\n20 NaN\n30 1.0\n20 1.1\n30 0.9\n30 0.8\n40 Infinity\n50 0.5\n50 0.5\n');
     const result = await ingest([d], { readers: [pointsReader] });
     expect(result.runs).toHaveLength(1);
     const run = result.runs[0]!;
-    expect(Array.from(run.series.loss!.steps)).toEqual([0, 10, 20, 30, 20, 30, 30, 40]);
+    expect(Array.from(run.series.loss!.steps)).toEqual([0, 10, 20, 30, 20, 30, 30, 40, 50, 50]);
     expect(run.segments.loss).toEqual({ restarts: [4] });
     const codes = result.issues.map((i) => i.code).sort();
-    expect(codes).toEqual(['series.duplicate-step', 'series.non-finite', 'series.restart']);
+    expect(codes).toEqual(['series.duplicate-step', 'series.non-finite', 'series.repeated-point', 'series.restart']);
+    // the same value logged twice at step 50 is noted, not warned about
+    const repeated = result.issues.find((i) => i.code === 'series.repeated-point')!;
+    expect(repeated).toMatchObject({ severity: 'info', data: { count: 1, step: 50 } });
     const nonFinite = result.issues.find((i) => i.code === 'series.non-finite')!;
     expect(nonFinite.data).toMatchObject({ count: 2, step: 20 });
     const duplicate = result.issues.find((i) => i.code === 'series.duplicate-step')!;
