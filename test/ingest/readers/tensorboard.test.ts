@@ -132,6 +132,20 @@ describe('tensorboard reader on files from the real writers (torch, Lightning, t
     expect(codes(issues)).toEqual(['series.restart']);
   });
 
+  it('reports reading progress per event file up to its size', async () => {
+    const calls: [string, number, number][] = [];
+    await ingest([path.join(FIXTURES, 'resumed')], {
+      readers: [tensorboardReader],
+      progress: (file, done, total) => calls.push([file, done, total]),
+    });
+    const files = expected.resumed!.files;
+    expect([...new Set(calls.map((c) => c[0]))]).toEqual(files);
+    for (const file of files) {
+      const last = calls.filter((c) => c[0] === file).at(-1)!;
+      expect(last[1]).toBe(last[2]);
+    }
+  });
+
   it('claims an event file by content when it was renamed', async () => {
     const dir = tempDir();
     const source = path.join(FIXTURES, 'torch/group_a', expected['torch/group_a']!.files[0]!);
