@@ -3,37 +3,22 @@
  * recomputed here with plain JSON.parse), fixtures written by the real transformers 5.17
  * Trainer (test/fixtures/hf-trainer/generate.py), and damaged inputs.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ingest } from '../../../src/ingest/ingest.js';
 import { hfTrainerReader } from '../../../src/ingest/readers/hf-trainer.js';
 import { ISSUES } from '../../../src/ingest/issues.js';
 import { corpusPath, HAS_CORPUS, REPO } from '../../support/corpus.js';
+import { errorsOf, listFiles, scratch, writeTree } from '../../support/files.js';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'ladder-hf-'));
-afterAll(() => rm(tmp, { recursive: true, force: true }));
+const tmp = scratch('hf');
+const folder = (name: string, files: Record<string, string>) => writeTree(tmp, name, files);
 
-function folder(name: string, files: Record<string, string>): string {
-  const dir = path.join(tmp, name);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), text);
-  }
-  return dir;
-}
 
 const readOnlyHf = { readers: [hfTrainerReader] };
-const errors = (issues: { severity: string }[]) => issues.filter((issue) => issue.severity === 'error');
+const errors = errorsOf;
 
-function listFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    return statSync(full).isDirectory() ? listFiles(full) : [full];
-  });
-}
 
 /**
  * Counts by the simplest rule: entries (other than the closing one, train_runtime without a

@@ -3,40 +3,25 @@
  * by splitting lines on commas), fixtures written by Lightning's own CSVLogger
  * (test/fixtures/lightning-csv/generate.py), and damaged inputs.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isOpaque } from '../../../src/model/run.js';
 import { ingest } from '../../../src/ingest/ingest.js';
 import { lightningCsvReader } from '../../../src/ingest/readers/lightning-csv.js';
 import { corpusPath, HAS_CORPUS, REPO } from '../../support/corpus.js';
+import { codesOf, errorsOf, listFiles, scratch, writeTree } from '../../support/files.js';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'ladder-lightning-'));
-afterAll(() => rm(tmp, { recursive: true, force: true }));
+const tmp = scratch('lightning');
+const folder = (name: string, files: Record<string, string>) => writeTree(tmp, name, files);
 
-function folder(name: string, files: Record<string, string>): string {
-  const dir = path.join(tmp, name);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), text);
-  }
-  return dir;
-}
 
 const onlyLightning = { readers: [lightningCsvReader] };
-const errors = (issues: { severity: string }[]) => issues.filter((issue) => issue.severity === 'error');
-const codes = (issues: { code: string }[]) => issues.map((issue) => issue.code);
+const errors = errorsOf;
+const codes = codesOf;
 const points = (series: { steps: Float64Array; values: Float64Array }) =>
   Array.from(series.steps, (step, i) => [step, series.values[i]!]);
 
-function listFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    return statSync(full).isDirectory() ? listFiles(full) : [full];
-  });
-}
 
 /**
  * Non-empty cells per column, by splitting on commas (valid for files without quotes), with

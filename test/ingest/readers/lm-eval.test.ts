@@ -2,37 +2,22 @@
  * lm-evaluation-harness reader: every corpus file (metric and sample counts recomputed here
  * with plain JSON.parse and line counting), run grouping, samples, and damaged inputs.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ingest } from '../../../src/ingest/ingest.js';
 import { lmEvalReader } from '../../../src/ingest/readers/lm-eval.js';
 import type { Run } from '../../../src/model/run.js';
 import { corpusPath, HAS_CORPUS } from '../../support/corpus.js';
+import { errorsOf, listFiles, scratch, writeTree } from '../../support/files.js';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'ladder-lm-eval-'));
-afterAll(() => rm(tmp, { recursive: true, force: true }));
+const tmp = scratch('lm-eval');
+const folder = (name: string, files: Record<string, string>) => writeTree(tmp, name, files);
 
-function folder(name: string, files: Record<string, string>): string {
-  const dir = path.join(tmp, name);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), text);
-  }
-  return dir;
-}
 
 const onlyLmEval = { readers: [lmEvalReader] };
-const errors = (issues: { severity: string }[]) => issues.filter((issue) => issue.severity === 'error');
+const errors = errorsOf;
 
-function listFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    return statSync(full).isDirectory() ? listFiles(full) : [full];
-  });
-}
 
 /** Points per series name over every results file of one folder, by the plainest rule. */
 function expectedPoints(files: string[]): Map<string, number> {

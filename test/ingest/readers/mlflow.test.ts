@@ -5,39 +5,24 @@
  * package is not on this machine's wheel mirror, so no fixture comes from its own writer;
  * the hand-made layouts follow MLflow's FileStore (mlflow/store/tracking/file_store.py).
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import os from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ingest } from '../../../src/ingest/ingest.js';
 import { mlflowReader } from '../../../src/ingest/readers/mlflow.js';
 import { corpusPath, HAS_CORPUS } from '../../support/corpus.js';
+import { codesOf, errorsOf, listFiles, scratch, writeTree } from '../../support/files.js';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'ladder-mlflow-'));
-afterAll(() => rm(tmp, { recursive: true, force: true }));
+const tmp = scratch('mlflow');
+const folder = (name: string, files: Record<string, string>) => writeTree(tmp, name, files);
 
-function folder(name: string, files: Record<string, string>): string {
-  const dir = path.join(tmp, name);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), text);
-  }
-  return dir;
-}
 
 const onlyMlflow = { readers: [mlflowReader] };
-const errors = (issues: { severity: string }[]) => issues.filter((issue) => issue.severity === 'error');
-const codes = (issues: { code: string }[]) => issues.map((issue) => issue.code);
+const errors = errorsOf;
+const codes = codesOf;
 const points = (series: { steps: Float64Array; values: Float64Array }) =>
   Array.from(series.steps, (step, i) => [step, series.values[i]!]);
 
-function listFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    return statSync(full).isDirectory() ? listFiles(full) : [full];
-  });
-}
 
 const RUN_A = 'a'.repeat(32);
 const RUN_B = 'b'.repeat(32);
