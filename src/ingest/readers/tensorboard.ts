@@ -57,6 +57,18 @@ const PLUGIN_KINDS: Record<string, string> = {
 interface TensorboardDetail {
   /** hparams.yaml read but left unclaimed because a CSV logger shares the folder. */
   sharedHparamsYaml?: string;
+  /**
+   * Sub-folders written by the same process as this folder's event files (torch's
+   * `add_hparams` and `add_scalars` write there). Read with the run: a sub-folder holding
+   * the hparams plugin is folded into it; any other stays a run of its own, as TensorBoard
+   * shows it.
+   */
+  children?: string[];
+}
+
+/** `<host>.<pid>` from `events.out.tfevents.<time>.<host>.<pid>.<n>`: which process wrote the file. */
+function writerOf(file: FileEntry): string | undefined {
+  return /^events\.out\.tfevents\.\d+\.(.+\.\d+)\.\d+$/.exec(file.name)?.[1];
 }
 
 function isEventFileName(name: string): boolean {
@@ -90,8 +102,21 @@ async function claim(pool: FilePool): Promise<Claim[]> {
       else byDir.set(file.dir, [file]);
     }
   }
+  // Fold same-process sub-folders into their parent's claim (see TensorboardDetail.children).
+  const childrenOf = new Map<string, string[]>();
+  for (const [dir, events] of byDir) {
+    const parentEvents = byDir.get(path.dirname(dir));
+    if (!parentEvents) continue;
+    const writers = new Set(parentEvents.map(writerOf).filter(Boolean));
+    if (!events.some((file) => writers.has(writerOf(file)))) continue;
+    const list = childrenOf.get(path.dirname(dir));
+    if (list) list.push(dir);
+    else childrenOf.set(path.dirname(dir), [dir]);
+  }
+  const folded = new Set([...childrenOf.values()].flat());
   const claims: Claim[] = [];
   for (const [dir, events] of byDir) {
+    if (folded.has(dir)) continue;
     const files = [...events].sort(byCreation);
     const detail: TensorboardDetail = {};
     const neighbours = pool.inDir(dir);
@@ -99,6 +124,11 @@ async function claim(pool: FilePool): Promise<Claim[]> {
     if (yaml) {
       if (neighbours.some((file) => file.name === CSV_METRICS)) detail.sharedHparamsYaml = yaml.path;
       else files.push(yaml);
+    }
+    const children = childrenOf.get(dir);
+    if (children) {
+      detail.children = children;
+      for (const child of children) files.push(...[...byDir.get(child)!].sort(byCreation));
     }
     claims.push({ format: 'tensorboard', dir, files, detail: detail as Record<string, unknown> });
   }
@@ -316,8 +346,14 @@ async function read(claim: Claim, context: ReadContext): Promise<Run[]> {
   const accumulator = new RunAccumulator(context);
   let yamlHparams: Record<string, HValue> | undefined;
   const detail = (claim.detail ?? {}) as TensorboardDetail;
+  const children = new Map((detail.children ?? []).map((dir) => [dir, new RunAccumulator(context)]));
+  const childFiles = new Map<string, FileEntry[]>();
   for (const file of claim.files) {
-    if (file.name === HPARAMS_YAML) yamlHparams = await readHparamsYaml(file.path, file.rel, context);
+    const child = children.get(file.dir);
+    if (child) {
+      await readEventFile(file, child, context);
+      childFiles.set(file.dir, [...(childFiles.get(file.dir) ?? []), file]);
+    } else if (file.name === HPARAMS_YAML) yamlHparams = await readHparamsYaml(file.path, file.rel, context);
     else await readEventFile(file, accumulator, context);
   }
   if (detail.sharedHparamsYaml) {
@@ -326,7 +362,30 @@ async function read(claim: Claim, context: ReadContext): Promise<Run[]> {
   }
   if (accumulator.validRecords === 0 && !yamlHparams) return [];
 
-  const run = emptyRun(context.runId(claim.dir), 'tensorboard', claim.files.map((file) => file.rel));
+  const ownFiles = claim.files.filter((file) => !children.has(file.dir));
+  const run = runFrom(context.runId(claim.dir), ownFiles, accumulator, context);
+  const runs = [run];
+  for (const [dir, child] of children) {
+    const files = childFiles.get(dir) ?? [];
+    if (child.eventHparams) {
+      // torch's add_hparams: the hyperparameters and final metrics of this very run.
+      const folded = runFrom(run.id, files, child, context);
+      for (const [tag, series] of Object.entries(folded.series)) {
+        run.series[tag in run.series ? `${path.basename(dir)}/${tag}` : tag] = series;
+      }
+      Object.assign(run.nonScalar, folded.nonScalar);
+      accumulator.eventHparams = { ...accumulator.eventHparams, ...child.eventHparams };
+      run.paths.push(...folded.paths);
+    } else if (child.validRecords > 0) {
+      runs.push(runFrom(context.runId(dir), files, child, context));
+    }
+  }
+  run.hparams = mergeHparams(yamlHparams, accumulator.eventHparams);
+  return runs;
+}
+
+function runFrom(id: string, files: FileEntry[], accumulator: RunAccumulator, context: ReadContext): Run {
+  const run = emptyRun(id, 'tensorboard', files.map((file) => file.rel));
   for (const state of accumulator.tags) {
     if (state?.series) run.series[state.tag] = state.series.build();
   }
@@ -336,9 +395,9 @@ async function read(claim: Claim, context: ReadContext): Promise<Run[]> {
     run.nonScalar[state.tag] = { kind: tally.kind, count: tally.count };
     context.issue('tensorboard.non-scalar', tally.file, state.tag, { tag: state.tag, kind: tally.kind, count: tally.count });
   }
-  run.hparams = mergeHparams(yamlHparams, accumulator.eventHparams);
+  run.hparams = accumulator.eventHparams ?? {};
   if (accumulator.fileVersion !== undefined) run.tags['tensorboard.file_version'] = accumulator.fileVersion;
-  return [run];
+  return run;
 }
 
 export const tensorboardReader = {

@@ -156,6 +156,38 @@ describe('tensorboard reader on files from the real writers (torch, Lightning, t
   });
 });
 
+describe('tensorboard reader: sub-folders written by the same process', () => {
+  // examples/runs/torch-tensorboard-stall was written by torch's SummaryWriter, whose
+  // add_hparams(run_name='hparams') puts the hyperparameters in a sub-folder.
+  const example = path.join(REPO, 'examples/runs/torch-tensorboard-stall');
+
+  it('folds the add_hparams sub-folder into the run: its hyperparameters and final metrics', async () => {
+    const result = await ingest([example], { readers: [tensorboardReader] });
+    expect(result.runs.map((run) => run.id)).toEqual(['torch-tensorboard-stall']);
+    const run = result.runs[0]!;
+    expect(run.hparams).toMatchObject({ lr: 0.00001, optimizer: 'SGD', steps: 2000, batch_size: 64 });
+    expect(run.series['hparam/val_loss']?.steps.length).toBe(1);
+    expect(run.series['train/loss']?.steps.length).toBeGreaterThan(100);
+    expect(run.paths.some((p) => p.startsWith('hparams/events.out.tfevents.'))).toBe(true);
+  });
+
+  it('keeps a sub-folder of another process as a run of its own', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ladder-tb-children-'));
+    try {
+      const files = readdirSync(example).filter((name) => name.startsWith('events.out.tfevents.'));
+      copyFileSync(path.join(example, files[0]!), path.join(dir, files[0]!));
+      mkdirSync(path.join(dir, 'other'));
+      const child = readdirSync(path.join(example, 'hparams'))[0]!;
+      copyFileSync(path.join(example, 'hparams', child), path.join(dir, 'other', child.replace(/\.vm\.\d+\./, '.elsewhere.1.')));
+      const result = await ingest([dir], { readers: [tensorboardReader] });
+      expect(result.runs).toHaveLength(2);
+      expect(result.runs[0]!.hparams).toEqual({});
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe.skipIf(!HAS_CORPUS)('tensorboard reader on the real-log corpus', () => {
   if (!HAS_CORPUS) console.warn(CORPUS_SKIP_REASON);
 
