@@ -12,8 +12,16 @@
  *   RunRecord     run_id 1, entity 2, project 3, config 4, summary 5, run_group 6,
  *                 job_type 7, display_name 8, notes 9, tags 10, sweep_id 12, host 13,
  *                 starting_step 14, start_time 17 (Timestamp { seconds 1, nanos 2 }), resumed 18
+ *                 telemetry 19 (TelemetryRecord)
  *   RunExitRecord exit_code 1, runtime 2
  *   StatsRecord   timestamp 2, item 3 (StatsItem { key 1, value_json 16 })
+ *   TelemetryRecord            python_version 4, cli_version 5
+ *   EnvironmentRecord (wandb-core's wandb-metadata.json, record 26)
+ *                 os 1, python 2, started_at 3 (Timestamp), program 6, host 12
+ *
+ * Checked against logs written by wandb 0.30.0 (test/fixtures/wandb/sdk): history, summary
+ * and config items there all use nested_key, HistoryRecord.step is set (empty for step 0,
+ * proto3 leaving out the zero), and an exit record of a clean run is empty.
  *
  * Every decoder throws ProtobufError on malformed bytes; callers count those as bad records.
  */
@@ -24,7 +32,9 @@ export const RECORD_SUMMARY = 3;
 export const RECORD_CONFIG = 5;
 export const RECORD_STATS = 7;
 export const RECORD_RUN = 17;
+export const RECORD_TELEMETRY = 11;
 export const RECORD_EXIT = 18;
+export const RECORD_ENVIRONMENT = 26;
 
 /** The record's payload field (its oneof member), as offsets into the record bytes. */
 export interface RecordEnvelope {
@@ -184,6 +194,7 @@ export interface RunInfo {
   resumed?: boolean;
   config?: ItemUpdate;
   summary?: ItemUpdate;
+  telemetry?: Telemetry;
 }
 
 function readTimestamp(reader: ProtoReader): number {
@@ -226,6 +237,11 @@ export function readRun(buf: Buffer, start: number, end: number): RunInfo {
         case 12: run.sweepId = reader.string(); continue;
         case 13: run.host = reader.string(); continue;
         case 17: run.startTime = readTimestamp(reader.message()); continue;
+        case 19: {
+          const [s, e] = reader.bytes();
+          run.telemetry = readTelemetry(buf, s, e);
+          continue;
+        }
         default: reader.skip(wire); continue;
       }
     }
@@ -238,12 +254,13 @@ export function readRun(buf: Buffer, start: number, end: number): RunInfo {
 
 export interface ExitInfo {
   exitCode: number;
-  runtime: number;
+  /** Seconds; absent from wandb-core's exit record of a run shorter than a second. */
+  runtime?: number;
 }
 
 export function readExit(buf: Buffer, start: number, end: number): ExitInfo {
   const reader = new ProtoReader(buf, start, end);
-  const out: ExitInfo = { exitCode: 0, runtime: 0 };
+  const out: ExitInfo = { exitCode: 0 };
   while (!reader.done) {
     const [field, wire] = reader.key();
     // int32 fields: negative values arrive as 64-bit two's complement varints.
@@ -278,6 +295,53 @@ export function readStats(buf: Buffer, start: number, end: number): StatsSample 
       }
       out.items.push({ key, valueJson });
     } else reader.skip(wire);
+  }
+  return out;
+}
+
+export interface Telemetry {
+  pythonVersion?: string;
+  cliVersion?: string;
+}
+
+export function readTelemetry(buf: Buffer, start: number, end: number): Telemetry {
+  const reader = new ProtoReader(buf, start, end);
+  const out: Telemetry = {};
+  while (!reader.done) {
+    const [field, wire] = reader.key();
+    if (field === 4 && wire === WIRE_LENGTH) out.pythonVersion = reader.string();
+    else if (field === 5 && wire === WIRE_LENGTH) out.cliVersion = reader.string();
+    else reader.skip(wire);
+  }
+  return out;
+}
+
+export interface Environment {
+  os?: string;
+  python?: string;
+  /** Seconds since the Unix epoch. */
+  startedAt?: number;
+  program?: string;
+  host?: string;
+}
+
+export function readEnvironment(buf: Buffer, start: number, end: number): Environment {
+  const reader = new ProtoReader(buf, start, end);
+  const out: Environment = {};
+  while (!reader.done) {
+    const [field, wire] = reader.key();
+    if (wire !== WIRE_LENGTH) {
+      reader.skip(wire);
+      continue;
+    }
+    switch (field) {
+      case 1: out.os = reader.string(); break;
+      case 2: out.python = reader.string(); break;
+      case 3: out.startedAt = readTimestamp(reader.message()); break;
+      case 6: out.program = reader.string(); break;
+      case 12: out.host = reader.string(); break;
+      default: reader.skip(wire);
+    }
   }
   return out;
 }

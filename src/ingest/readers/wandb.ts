@@ -17,7 +17,8 @@
  *   config (run record, config records; config.yaml for keys the log lacks, `{value, desc}`
  *     unwrapped; the SDK's own `_wandb` entry left out) → hparams.
  *   summary records, then files/wandb-summary.json (the final state) → run.summary.
- *   run record, exit record, wandb-metadata.json → tags.
+ *   run record, exit record, telemetry and environment records, wandb-metadata.json → tags.
+ *   wandb 0.30 writes no files/ for offline runs: everything is in the log.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -29,20 +30,26 @@ import { scanLevelDbLog } from '../formats/leveldb-log.js';
 import { ProtobufError } from '../formats/protobuf.js';
 import {
   readEnvelope,
+  readEnvironment,
   readExit,
   readHistory,
   readItemUpdate,
   readRun,
   readStats,
+  readTelemetry,
   RECORD_CONFIG,
+  RECORD_ENVIRONMENT,
   RECORD_EXIT,
   RECORD_HISTORY,
   RECORD_RUN,
   RECORD_STATS,
   RECORD_SUMMARY,
+  RECORD_TELEMETRY,
+  type Environment,
   type Item,
   type ItemUpdate,
   type RunInfo,
+  type Telemetry,
 } from '../formats/wandb-records.js';
 import { claimWandbCsv, readWandbCsv, WANDB_CSV_LAYOUT } from './wandb-csv.js';
 
@@ -130,9 +137,13 @@ class HistoryCollector {
   row(items: Item[], recordStep: number | undefined): void {
     let step = Number.NaN;
     let wall = Number.NaN;
+    // wandb-core writes a logged histogram, image or table as one item per field
+    // (["weights", "_type"], ["weights", "values"], …), not as one JSON object.
+    let typed: Item[] | undefined;
     for (const item of items) {
       if (item.name === '_step') step = toNumber(this.parse(item.valueJson)) ?? Number.NaN;
       else if (item.name === '_timestamp') wall = toNumber(this.parse(item.valueJson)) ?? Number.NaN;
+      else if (item.path.length > 1 && item.path[item.path.length - 1] === '_type') (typed ??= []).push(item);
     }
     if (Number.isNaN(step) && recordStep !== undefined) step = recordStep;
     if (Number.isNaN(step)) {
@@ -142,9 +153,16 @@ class HistoryCollector {
     this.nextStep = step + 1;
     for (const item of items) {
       if (item.name === '_step' || item.name === '_timestamp') continue;
+      if (typed && typed.some((typeItem) => isInside(item.path, typeItem.path))) continue;
       const value = this.parse(item.valueJson);
       if (value === undefined) continue;
       this.add(item.name, value, step, wall);
+    }
+    if (typed) {
+      for (const typeItem of typed) {
+        const kind = this.parse(typeItem.valueJson);
+        this.countNonScalar(typeItem.path.slice(0, -1).join('/'), typeof kind === 'string' ? kind : String(kind));
+      }
     }
   }
 
@@ -199,6 +217,14 @@ class HistoryCollector {
     if (entry) entry.count++;
     else this.nonScalar.set(key, { kind, count: 1 });
   }
+}
+
+/** Whether `path` lies in the object whose `_type` item has path `typePath`. */
+function isInside(path: string[], typePath: string[]): boolean {
+  const depth = typePath.length - 1;
+  if (path.length <= depth) return false;
+  for (let i = 0; i < depth; i++) if (path[i] !== typePath[i]) return false;
+  return true;
 }
 
 /** Sets `value` at `keys` inside a nested object, creating levels as needed. */
@@ -268,7 +294,11 @@ function applyConfig(state: FolderState, update: ItemUpdate): void {
 }
 
 function applySummary(state: FolderState, update: ItemUpdate): void {
-  for (const item of update.update) setPath(state.summary, item.path, parseItemValue(item.valueJson));
+  for (const item of update.update) {
+    // wandb-core keeps its own bookkeeping (`_wandb.runtime`) in the summary too.
+    if (item.path[0] === '_wandb') continue;
+    setPath(state.summary, item.path, parseItemValue(item.valueJson));
+  }
   for (const item of update.remove) removePath(state.summary, item.path);
 }
 
@@ -300,6 +330,25 @@ function applyRunInfo(state: FolderState, info: RunInfo): void {
   if (info.startingStep !== undefined && info.startingStep > 0) tags.starting_step = String(info.startingStep);
   if (info.config) applyConfig(state, info.config);
   if (info.summary) applySummary(state, info.summary);
+  if (info.telemetry) applyTelemetry(state.run, info.telemetry);
+}
+
+/** Newer SDKs leave `_wandb` in the config empty; their versions are in telemetry records. */
+function applyTelemetry(run: Run, telemetry: Telemetry): void {
+  if (telemetry.cliVersion) run.tags.cli_version ??= telemetry.cliVersion;
+  if (telemetry.pythonVersion) run.tags.python_version ??= telemetry.pythonVersion;
+}
+
+/** wandb-core writes what older SDKs put in files/wandb-metadata.json as a record instead. */
+function applyEnvironment(run: Run, environment: Environment): void {
+  const tags = run.tags;
+  if (environment.program) tags.program ??= environment.program;
+  if (environment.host) tags.host ??= environment.host;
+  if (environment.python) tags.python ??= environment.python;
+  if (environment.os) tags.os ??= environment.os;
+  if (environment.startedAt !== undefined && environment.startedAt > 0) {
+    tags.start_time ??= new Date(environment.startedAt * 1000).toISOString();
+  }
 }
 
 function onRecord(state: FolderState, payload: Buffer, offset: number): void {
@@ -325,9 +374,15 @@ function onRecord(state: FolderState, payload: Buffer, offset: number): void {
       case RECORD_EXIT: {
         const exit = readExit(payload, start, end);
         state.run.tags.exit_code = String(exit.exitCode);
-        state.run.tags.runtime = String(exit.runtime);
+        if (exit.runtime !== undefined) state.run.tags.runtime = String(exit.runtime);
         return;
       }
+      case RECORD_TELEMETRY:
+        applyTelemetry(state.run, readTelemetry(payload, start, end));
+        return;
+      case RECORD_ENVIRONMENT:
+        applyEnvironment(state.run, readEnvironment(payload, start, end));
+        return;
       case RECORD_STATS: {
         const sample = readStats(payload, start, end);
         for (const { key, valueJson } of sample.items) {
@@ -345,7 +400,7 @@ function onRecord(state: FolderState, payload: Buffer, offset: number): void {
         return;
       }
       default:
-        // Output lines, telemetry, files, artifacts, metric definitions: not run data.
+        // Output lines, files, artifacts, metric definitions: not run data.
         return;
     }
   } catch (error) {
@@ -455,7 +510,9 @@ async function readFolderFiles(claim: Claim, state: FolderState, context: ReadCo
       }
       if (typeof parsed.value === 'object' && parsed.value !== null && !Array.isArray(parsed.value)) {
         // The file is the summary's final state, written at the end of the run.
-        for (const [key, value] of Object.entries(parsed.value as Record<string, HValue>)) state.summary[key] = value;
+        for (const [key, value] of Object.entries(parsed.value as Record<string, HValue>)) {
+          if (key !== '_wandb') state.summary[key] = value;
+        }
         state.run.paths.push(summaryFile.rel);
       }
     }
