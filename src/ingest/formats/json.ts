@@ -233,11 +233,18 @@ export function looksLikeJsonObject(head: Buffer): boolean {
   return head[i] === 123;
 }
 
-/** Converts a JSON-ish scalar to a number: numbers as is, numeric strings and "NaN"/"Infinity" strings parsed. */
+/**
+ * Converts a logged scalar to a number: numbers as is, booleans as 0/1, numeric text parsed,
+ * including the spellings of non-finite values tools write (`nan`, `inf`, `-inf` from Python's
+ * str(float); `NaN`, `Infinity` from JSON writers), so that they are kept, not taken for text.
+ * Hot in every text reader: the common case (a non-zero decimal) needs no regular expression.
+ */
 export function toNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'string') {
+    const fast = +value;
+    if (fast === fast && (fast !== 0 || value.trim() !== '')) return fast;
     const s = value.trim();
     if (s === '') return undefined;
     if (/^[+-]?(nan)$/i.test(s)) return Number.NaN;

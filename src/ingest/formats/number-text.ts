@@ -1,20 +1,8 @@
 /**
- * Numbers written as text by Python tools: `str(float)` gives `nan`, `inf`, `-inf`; Java and
- * MLflow's REST layer give `NaN`, `Infinity`, `-Infinity`. All of them are numbers here, so
- * that non-finite values are kept instead of being mistaken for text.
+ * Configuration values stored as text (MLflow params): numbers only where the text is plainly
+ * one. Logged metric values go through `toNumber` (formats/json.ts) instead.
  */
 import { toNumber } from './json.js';
-
-/**
- * A number read from text, or undefined when the text is not one. Number() is tried first
- * because it settles the common case (a non-zero decimal) without a regular expression; zero,
- * blanks and the non-finite spellings go through the slower lenient path.
- */
-export function numberFromText(text: string): number | undefined {
-  const x = Number(text);
-  if (x === x && x !== 0) return x;
-  return toNumber(text);
-}
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NON_FINITE = /^[+-]?(?:nan|inf|infinity)$/i;

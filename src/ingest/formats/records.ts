@@ -97,16 +97,6 @@ const shortText = (value: unknown) => {
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 };
 
-/** A cell or JSON value as a number; the common case (a plain decimal) skips toNumber's spellings. */
-export function numberOf(raw: unknown): number | undefined {
-  if (typeof raw === 'number') return raw;
-  if (typeof raw === 'string') {
-    const fast = +raw;
-    if (!Number.isNaN(fast) && (fast !== 0 || raw.trim() !== '')) return fast;
-  }
-  return toNumber(raw);
-}
-
 /**
  * Accumulates a scalar log record by record. Points are pushed in file order (the central
  * checks report restarts and duplicates); a record without a step takes the previous
@@ -155,14 +145,14 @@ export class ScalarLog {
   private stepOf(raw: unknown): { step: number; stepMissing: boolean } {
     const index = this.records++;
     if (this.stepKey === undefined) return { step: index, stepMissing: false };
-    const parsed = raw === '' || raw === null ? undefined : numberOf(raw);
+    const parsed = raw === '' || raw === null ? undefined : toNumber(raw);
     if (parsed === undefined || Number.isNaN(parsed)) return { step: this.lastStep, stepMissing: true };
     this.lastStep = parsed;
     return { step: parsed, stepMissing: false };
   }
 
   private wallTimeOf(raw: unknown): number {
-    const value = raw === '' || raw === null ? undefined : numberOf(raw);
+    const value = raw === '' || raw === null ? undefined : toNumber(raw);
     if (value === undefined || !Number.isFinite(value)) return Number.NaN;
     // Seconds since 1970 are ~1.7e9 today; milliseconds are ~1.7e12.
     this.wallTimeScale ??= value > 1e11 ? 1e-3 : 1;
@@ -183,7 +173,7 @@ export class ScalarLog {
       for (const [inner, value] of Object.entries(raw)) this.addValue(`${key}/${inner}`, value, step, wallTime, stepMissing, line);
       return;
     }
-    const value = numberOf(raw);
+    const value = toNumber(raw);
     if (value === undefined) {
       const seen = this.nonNumeric.get(key);
       if (seen) seen.count++;

@@ -27,7 +27,7 @@ import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse';
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import { emptyRun, SeriesBuilder, type HValue, type Run } from '../../model/run.js';
-import { numberFromText } from '../formats/number-text.js';
+import { toNumber } from '../formats/json.js';
 import { asMapping, readYamlFile } from '../formats/yaml-file.js';
 import type { IssueData } from '../issues.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
@@ -161,7 +161,7 @@ async function readMetrics(file: FileEntry, run: Run, ctx: ReadContext): Promise
       width = Math.min(width, columns.length);
     }
     const stepText = stepIndex >= 0 && stepIndex < width ? record[stepIndex]! : '';
-    const parsedStep = stepText === '' ? undefined : numberFromText(stepText);
+    const parsedStep = stepText === '' ? undefined : toNumber(stepText);
     let step: number;
     let stepKnown = true;
     if (parsedStep !== undefined && Number.isFinite(parsedStep)) {
@@ -176,7 +176,7 @@ async function readMetrics(file: FileEntry, run: Run, ctx: ReadContext): Promise
       const text = record[i]!;
       if (text.length === 0) continue;
       const column = columns[i]!;
-      const value = numberFromText(text);
+      const value = toNumber(text);
       if (value === undefined) {
         if (column.nonNumeric === 0) column.firstNonNumeric = { text, line };
         column.nonNumeric++;

@@ -27,7 +27,8 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { emptyRun, SeriesBuilder, type HValue, type Run } from '../../model/run.js';
-import { numberFromText, numberOrString } from '../formats/number-text.js';
+import { toNumber } from '../formats/json.js';
+import { numberOrString } from '../formats/number-text.js';
 import { asMapping, readYamlFile } from '../formats/yaml-file.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
 import { relativeTo } from '../walk.js';
@@ -237,12 +238,12 @@ async function readMetricFile(file: FileEntry, key: string, ctx: ReadContext): P
     const first = text.indexOf(' ');
     const second = first < 0 ? -1 : text.indexOf(' ', first + 1);
     const third = second < 0 ? -1 : text.indexOf(' ', second + 1);
-    const timestamp = first < 0 ? undefined : numberFromText(text.slice(0, first));
-    const value = first < 0 ? undefined : numberFromText(text.slice(first + 1, second < 0 ? text.length : second));
+    const timestamp = first < 0 ? undefined : toNumber(text.slice(0, first));
+    const value = first < 0 ? undefined : toNumber(text.slice(first + 1, second < 0 ? text.length : second));
     // Fields after the step (none in any MLflow release so far) are ignored rather than
     // costing the point.
     const stepText = second < 0 ? undefined : text.slice(second + 1, third < 0 ? text.length : third);
-    const step = stepText === undefined ? builder.length : numberFromText(stepText);
+    const step = stepText === undefined ? builder.length : toNumber(stepText);
     // MLflow writes each line with its line break in one append: a last line without one,
     // lacking the step its predecessors had, was cut while being written.
     const cut = !terminated && stepText === undefined && previousHadStep;

@@ -365,10 +365,14 @@ async function read(claim: Claim, context: ReadContext): Promise<Run[]> {
   const ownFiles = claim.files.filter((file) => !children.has(file.dir));
   const run = runFrom(context.runId(claim.dir), ownFiles, accumulator, context);
   const runs = [run];
+  // torch's add_hparams writes the hyperparameters and final metrics of the run into one
+  // sub-folder, and none into the run's own files: fold that one in. Several such folders,
+  // or a run with hyperparameters of its own, are separate sessions: keep them apart.
+  const withHparams = [...children.values()].filter((child) => child.eventHparams);
+  const foldHparams = withHparams.length === 1 && !accumulator.eventHparams && !yamlHparams;
   for (const [dir, child] of children) {
     const files = childFiles.get(dir) ?? [];
-    if (child.eventHparams) {
-      // torch's add_hparams: the hyperparameters and final metrics of this very run.
+    if (child.eventHparams && foldHparams) {
       const folded = runFrom(run.id, files, child, context);
       for (const [tag, series] of Object.entries(folded.series)) {
         run.series[tag in run.series ? `${path.basename(dir)}/${tag}` : tag] = series;

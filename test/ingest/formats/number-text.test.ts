@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { numberFromText, numberOrString } from '../../../src/ingest/formats/number-text.js';
+import { toNumber } from '../../../src/ingest/formats/json.js';
+import { numberOrString } from '../../../src/ingest/formats/number-text.js';
 
-describe('numberFromText', () => {
+describe('toNumber on text', () => {
   it('reads decimals and the Python and Java spellings of non-finite values', () => {
-    expect(['0.5', '-3', '1e-3', '0', ' 2 '].map(numberFromText)).toEqual([0.5, -3, 0.001, 0, 2]);
-    expect(['nan', 'NaN', 'inf', '-inf', 'Infinity', '-Infinity'].map(numberFromText)).toEqual([NaN, NaN, Infinity, -Infinity, Infinity, -Infinity]);
+    expect(['0.5', '-3', '1e-3', '0', ' 2 '].map((text) => toNumber(text))).toEqual([0.5, -3, 0.001, 0, 2]);
+    expect(['nan', 'NaN', 'inf', '-inf', 'Infinity', '-Infinity'].map((text) => toNumber(text))).toEqual([NaN, NaN, Infinity, -Infinity, Infinity, -Infinity]);
   });
 
   it('answers undefined for text and blanks instead of NaN or 0', () => {
-    expect(['oops', '', '   ', '1.2.3'].map(numberFromText)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(['oops', '', '   ', '1.2.3'].map((text) => toNumber(text))).toEqual([undefined, undefined, undefined, undefined]);
   });
 });
 
