@@ -9,8 +9,18 @@ export interface CliResult {
   stderr: string;
 }
 
-export function ladder(args: string[], options: SpawnSyncOptions = {}): CliResult {
-  const result = spawnSync(process.execPath, [path.join(REPO, 'bin/ladder.js'), ...args], {
+/**
+ * Root reads any file whatever its mode. With `obeyPermissions`, a root test run drops the
+ * capabilities that bypass file permissions (util-linux's setpriv), so that a chmod 000 file
+ * is as unreadable for ladder as it would be for a user, while the repository stays usable.
+ */
+export function ladder(args: string[], options: SpawnSyncOptions = {}, obeyPermissions = false): CliResult {
+  const command = [process.execPath, path.join(REPO, 'bin/ladder.js'), ...args];
+  if (obeyPermissions && process.getuid?.() === 0) {
+    const caps = '-dac_override,-dac_read_search';
+    command.unshift('setpriv', `--inh-caps=${caps}`, `--bounding-set=${caps}`);
+  }
+  const result = spawnSync(command[0]!, command.slice(1), {
     encoding: 'utf8',
     maxBuffer: 512 * 1024 * 1024,
     env: { ...process.env, NO_COLOR: '1' },

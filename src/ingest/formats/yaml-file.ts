@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import { isOpaque, type HValue } from '../../model/run.js';
 import type { FileEntry, ReadContext } from '../reader.js';
 import { parseYamlSafe } from './yaml.js';
+import { errorReason } from '../walk.js';
 
 export type YamlFileResult = { ok: true; value: HValue } | { ok: false };
 
@@ -15,7 +16,7 @@ export async function readYamlFile(file: FileEntry, ctx: ReadContext): Promise<Y
   try {
     text = await fs.readFile(file.path, 'utf8');
   } catch (error) {
-    ctx.issue('file.unreadable', file.rel, undefined, { reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
+    ctx.issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
     return { ok: false };
   }
   const yaml = parseYamlSafe(text);

@@ -29,6 +29,7 @@ import {
   type FileRecords,
 } from '../formats/records.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
+import { errorReason } from '../walk.js';
 
 const CSV_NAME = /\.(csv|tsv)$/i;
 const DELIMITERS = [',', '\t', ';'] as const;
@@ -137,7 +138,7 @@ async function readFile(file: FileEntry, delimiter: string, context: ReadContext
       context.progress?.(file.rel, bytesDone, file.size);
     });
     input.on('error', (error: NodeJS.ErrnoException) => {
-      issue('file.unreadable', file.rel, undefined, { reason: error.code ?? error.message });
+      issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
       parser.destroy();
       resolve();
     });

@@ -40,6 +40,7 @@ import { emptyRun, SeriesBuilder, type HValue, type Run } from '../../model/run.
 import { scanJsonArrayField } from '../formats/json-array-stream.js';
 import { looksLikeJsonObject, parseJsonLenient, toNumber, type LenientJson } from '../formats/json.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
+import { errorReason } from '../walk.js';
 
 const STATE_NAME = 'trainer_state.json';
 const CHECKPOINT_DIR = /^checkpoint-(\d+)$/;
@@ -166,7 +167,7 @@ async function parseFile(file: FileEntry, context: ReadContext): Promise<Lenient
   try {
     text = await fs.readFile(file.path, 'utf8');
   } catch (error) {
-    context.issue('file.unreadable', file.rel, undefined, { reason: (error as Error).message });
+    context.issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
     return undefined;
   }
   context.progress?.(file.rel, file.size, file.size);
@@ -295,7 +296,7 @@ async function readState(file: FileEntry, run: Run, context: ReadContext): Promi
       { onProgress: (bytes) => context.progress?.(file.rel, bytes, file.size) },
     );
   } catch (error) {
-    context.issue('file.unreadable', file.rel, undefined, { reason: (error as Error).message });
+    context.issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
     return;
   }
   history.finish(file, context);

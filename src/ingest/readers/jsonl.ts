@@ -24,6 +24,7 @@ import {
 } from '../formats/records.js';
 import type { Run } from '../../model/run.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
+import { errorReason } from '../walk.js';
 
 const JSONL_NAME = /\.(jsonl|ndjson)$/i;
 
@@ -105,7 +106,7 @@ async function readFile(file: FileEntry, context: ReadContext): Promise<FileReco
       records++;
     });
   } catch (error) {
-    issue('file.unreadable', file.rel, undefined, { reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
+    issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
   }
   if (bad) issue('jsonl.bad-line', file.rel, `line ${bad.firstLine}`, { count: bad.count, line: bad.firstLine });
   if (truncatedAt !== undefined) issue('json.truncated', file.rel, `byte ${truncatedAt}`, { offset: truncatedAt, kept: records });

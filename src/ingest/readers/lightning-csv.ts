@@ -31,6 +31,7 @@ import { toNumber } from '../formats/json.js';
 import { asMapping, readYamlFile } from '../formats/yaml-file.js';
 import type { IssueData } from '../issues.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
+import { errorReason } from '../walk.js';
 
 const METRICS_FILE = 'metrics.csv';
 const HPARAMS_FILE = 'hparams.yaml';
@@ -237,8 +238,7 @@ async function readMetrics(file: FileEntry, run: Run, ctx: ReadContext): Promise
     });
   } catch (error) {
     input.destroy();
-    const code = (error as NodeJS.ErrnoException).code;
-    ctx.issue('file.unreadable', file.rel, undefined, { reason: code ?? (error as Error).message });
+    ctx.issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
   }
   if (pending) takeRow(pending.record, pending.line, true);
 

@@ -34,6 +34,7 @@ import readline from 'node:readline';
 import { emptyRun, SeriesBuilder, type ExampleSet, type HValue, type Run } from '../../model/run.js';
 import { looksLikeJsonObject, parseJsonLenient, toNumber } from '../formats/json.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
+import { errorReason } from '../walk.js';
 
 const RESULTS_START = /^\s*\{\s*"results"\s*:\s*\{\s*("(?:[^"\\]|\\.)*"\s*:\s*\{|\})/;
 /** Keys only the harness writes, to recognize results whose `results` key is not first. */
@@ -157,7 +158,7 @@ async function readResults(file: FileEntry, context: ReadContext): Promise<Resul
   try {
     text = await fs.readFile(file.path, 'utf8');
   } catch (error) {
-    context.issue('file.unreadable', file.rel, undefined, { reason: (error as Error).message });
+    context.issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
     return undefined;
   }
   context.progress?.(file.rel, file.size, file.size);
@@ -425,7 +426,7 @@ async function readSamples(file: FileEntry, task: string, context: ReadContext):
       columns.add(record);
     }
   } catch (error) {
-    context.issue('file.unreadable', file.rel, `line ${lineNumber}`, { reason: (error as Error).message });
+    context.issue('file.unreadable', file.rel, `line ${lineNumber}`, { reason: errorReason(error) });
   }
   if (badLines > 0) context.issue('jsonl.bad-line', file.rel, `line ${firstBad}`, { count: badLines, line: firstBad });
   if (lineNumber === 0) context.issue('file.empty', file.rel);

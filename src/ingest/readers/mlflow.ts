@@ -32,6 +32,7 @@ import { numberOrString } from '../formats/number-text.js';
 import { asMapping, readYamlFile } from '../formats/yaml-file.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
 import { relativeTo } from '../walk.js';
+import { errorReason } from '../walk.js';
 
 const META = 'meta.yaml';
 const KINDS = ['metrics', 'params', 'tags'] as const;
@@ -168,7 +169,7 @@ async function readText(file: FileEntry, ctx: ReadContext): Promise<string | und
   try {
     return await fs.readFile(file.path, 'utf8');
   } catch (error) {
-    ctx.issue('file.unreadable', file.rel, undefined, { reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
+    ctx.issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
     return undefined;
   }
 }
@@ -269,7 +270,7 @@ async function readMetricFile(file: FileEntry, key: string, ctx: ReadContext): P
       carry = text.slice(start);
     }
   } catch (error) {
-    ctx.issue('file.unreadable', file.rel, undefined, { reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
+    ctx.issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
     return undefined;
   }
   if (carry.length > 0) take(carry, false);

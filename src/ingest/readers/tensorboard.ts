@@ -29,6 +29,7 @@ import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.
 import { readTfRecords, startsWithTfRecord } from '../formats/tfrecord.js';
 import { decodeHParamsSessionStart, EventDecoder, type SummaryValueView } from '../formats/tf-event.js';
 import { parseYamlSafe } from '../formats/yaml.js';
+import { errorReason } from '../walk.js';
 
 const EVENT_FILE_NAME = /(^|\.)tfevents\./;
 const HPARAMS_YAML = 'hparams.yaml';
@@ -278,7 +279,7 @@ async function readEventFile(file: FileEntry, accumulator: RunAccumulator, conte
       progress: context.progress ? (done, total) => context.progress!(file.rel, done, total) : undefined,
     });
   } catch (error) {
-    context.issue('file.unreadable', file.rel, undefined, { reason: (error as Error).message });
+    context.issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
     return;
   }
   // A file whose only record is still being written has a valid first length (else a corrupt
@@ -300,7 +301,7 @@ async function readHparamsYaml(
   try {
     text = await fs.readFile(filePath, 'utf8');
   } catch (error) {
-    context.issue('file.unreadable', rel, undefined, { reason: (error as Error).message });
+    context.issue('file.unreadable', rel, undefined, { reason: errorReason(error) });
     return undefined;
   }
   if (text.trim() === '') return undefined;

@@ -23,6 +23,7 @@ import { emptyRun, SeriesBuilder, type Run } from '../../model/run.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
 import { toNumber } from '../formats/json.js';
 import { assignRoles } from '../roles.js';
+import { errorReason } from '../walk.js';
 
 export const WANDB_CSV_LAYOUT = 'wandb-chart-csv';
 
@@ -215,7 +216,7 @@ export async function readWandbCsv(claim: Claim, context: ReadContext): Promise<
     parser.resume();
     const input = createReadStream(file.path);
     input.on('error', (error) => {
-      context.issue('file.unreadable', file.rel, undefined, { reason: error.message });
+      context.issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
       resolve();
     });
     input.pipe(parser);

@@ -52,6 +52,7 @@ import {
   type Telemetry,
 } from '../formats/wandb-records.js';
 import { claimWandbCsv, readWandbCsv, WANDB_CSV_LAYOUT } from './wandb-csv.js';
+import { errorReason } from '../walk.js';
 
 const HEADER_IDENT = ':W&B';
 const HEADER_MAGIC = 0xbee1;
@@ -414,7 +415,7 @@ async function readText(file: FileEntry, context: ReadContext): Promise<string |
   try {
     return await fs.readFile(file.path, 'utf8');
   } catch (error) {
-    context.issue('file.unreadable', file.rel, undefined, { reason: (error as Error).message });
+    context.issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
     return undefined;
   }
 }
