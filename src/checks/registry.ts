@@ -1,0 +1,16 @@
+/**
+ * Every single-run check, grouped by layer in the order of reverse reasoning. Adding a check
+ * is adding its file and one entry here.
+ */
+import type { AnyCheck } from './check.js';
+import { evalFrozen } from './observation/eval-frozen.js';
+import { divergence } from './reachability/divergence.js';
+import { stall } from './reachability/stall.js';
+
+export const CHECKS = [evalFrozen, divergence, stall] as const satisfies readonly AnyCheck[];
+
+export function checkByCode(code: string): AnyCheck {
+  const found = (CHECKS as readonly AnyCheck[]).find((check) => check.code === code);
+  if (!found) throw new Error(`unknown check: ${code} (known: ${CHECKS.map((c) => c.code).join(', ')})`);
+  return found;
+}

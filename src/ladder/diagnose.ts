@@ -1,0 +1,130 @@
+/**
+ * The verdict engine (DESIGN section 2). For one run:
+ *
+ *   evidence(run) → every check of every layer → layer statuses → verdict
+ *
+ * A layer fails when one of its checks found a problem (a warning or error finding); it
+ * passes when at least one of its checks could assess the run and none found a problem; it
+ * is inconclusive when none could assess it. Reasoning is backwards: a failing observation
+ * gates everything above it (no number can be trusted); instantiation and perception are
+ * gated unless reachability passed, because a comparison of architectures means nothing
+ * while training has not reached what they can do (the taboo). An inconclusive observation
+ * does not gate reachability: training-side evidence (the training loss) does not depend on
+ * the evaluation. The verdict is the first failing layer, or `none`. Every inconclusive
+ * layer names the cheapest experiment that would decide it.
+ */
+import type { AnyCheck } from '../checks/check.js';
+import { CHECKS } from '../checks/registry.js';
+import type { Run } from '../model/run.js';
+import { evidenceOf } from './evidence.js';
+import type { Finding, PlannedExperiment } from './finding.js';
+import { LAYERS, type Layer, type LayerStatus, type Verdict } from './layers.js';
+
+export interface LayerAssessment {
+  layer: Layer;
+  status: LayerStatus;
+  findings: string[];
+  /** Checks that could not assess the run, and what they would need. */
+  unknown: { check: string; missing: string }[];
+  /** For an inconclusive or gated layer: the cheapest experiment that would decide it. */
+  experiment?: PlannedExperiment;
+}
+
+export interface Diagnosis {
+  run: Run;
+  verdict: { layer: Verdict; summary: string; next: string[] };
+  layers: LayerAssessment[];
+  findings: Finding[];
+}
+
+export interface DiagnoseOptions {
+  checks?: readonly AnyCheck[];
+  /** Threshold overrides: `{ "reachability.divergence": { explosionFactor: 20 } }`. */
+  thresholds?: Record<string, Record<string, number>>;
+}
+
+/** What would decide each layer when a single run cannot. */
+function experimentFor(layer: Layer, run: Run): PlannedExperiment {
+  const lr = typeof run.hparams.learning_rate === 'number' ? run.hparams.learning_rate : typeof run.hparams.lr === 'number' ? run.hparams.lr : undefined;
+  switch (layer) {
+    case 'observation':
+      return {
+        kind: 'validation-run',
+        description: 'log a validation loss and metric at regular steps on a held-out set of known size',
+        cost: 0.1,
+      };
+    case 'reachability':
+      return {
+        kind: 'lr-sweep',
+        description: 'learning-rate sweep around the current value, same steps, to show training reaches its best',
+        vary: { learning_rate: lr ? [lr / 10, lr / 3, lr, lr * 3] : [1e-5, 1e-4, 1e-3, 1e-2] },
+        fixed: { steps: '1x' },
+        cost: 4,
+      };
+    case 'instantiation':
+      return {
+        kind: 'nuisance-sweep',
+        description: 'compare the architecture with an alternative, each with its own tuned learning rate and two seeds',
+        vary: { learning_rate: lr ? [lr / 3, lr, lr * 3] : [1e-4, 1e-3, 1e-2], seed: [0, 1] },
+        cost: 12,
+      };
+    case 'perception':
+      return {
+        kind: 'concept-comparison',
+        description: 'compare concept families on a probe that discriminates them, each instantiation tuned',
+        cost: 24,
+      };
+  }
+}
+
+export function diagnoseRun(run: Run, options: DiagnoseOptions = {}): Diagnosis {
+  const checks = options.checks ?? (CHECKS as readonly AnyCheck[]);
+  const evidence = evidenceOf(run);
+  const findings: Finding[] = [];
+  const byLayer = new Map<Layer, { problems: number; clear: number; unknown: { check: string; missing: string }[]; codes: string[] }>(
+    LAYERS.map((layer) => [layer, { problems: 0, clear: 0, unknown: [], codes: [] }]),
+  );
+  for (const check of checks) {
+    const values = Object.fromEntries(
+      Object.entries(check.thresholds).map(([name, threshold]) => [name, options.thresholds?.[check.code]?.[name] ?? threshold.value]),
+    );
+    const outcome = check.evaluate(evidence, values);
+    const tally = byLayer.get(check.layer)!;
+    if (outcome.status === 'unknown') {
+      tally.unknown.push({ check: check.code, missing: outcome.missing });
+      continue;
+    }
+    const own = outcome.findings ?? [];
+    findings.push(...own);
+    tally.codes.push(...own.map((f) => f.code));
+    if (outcome.status === 'problem' && own.some((f) => f.severity !== 'info')) tally.problems++;
+    else tally.clear++;
+  }
+
+  const layers: LayerAssessment[] = [];
+  let verdict: Verdict = 'none';
+  let gateAll = false;
+  for (const layer of LAYERS) {
+    const tally = byLayer.get(layer)!;
+    let status: LayerStatus = tally.problems > 0 ? 'fail' : tally.clear > 0 ? 'pass' : 'inconclusive';
+    const reachability = layers.find((l) => l.layer === 'reachability');
+    const gated = gateAll || ((layer === 'instantiation' || layer === 'perception') && reachability?.status !== 'pass');
+    if (gated) status = 'gated';
+    const assessment: LayerAssessment = { layer, status, findings: [...new Set(tally.codes)], unknown: tally.unknown };
+    if (status === 'inconclusive' || status === 'gated') assessment.experiment = experimentFor(layer, run);
+    layers.push(assessment);
+    if (status === 'fail' && verdict === 'none') verdict = layer;
+    if (layer === 'observation' && status === 'fail') gateAll = true;
+  }
+
+  const failing = findings.filter((f) => f.layer === verdict && f.severity !== 'info');
+  const summary =
+    verdict === 'none'
+      ? 'no layer fails on the evidence this run carries'
+      : failing.map((f) => f.summary).join('; ');
+  const next =
+    verdict === 'none'
+      ? layers.filter((l) => l.experiment && l.status === 'inconclusive').map((l) => l.experiment!.description)
+      : [...new Set(failing.map((f) => f.next))];
+  return { run, verdict: { layer: verdict, summary, next }, layers, findings };
+}

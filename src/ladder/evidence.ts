@@ -1,0 +1,47 @@
+/**
+ * Builds a check's evidence from a normalized run: the series behind each role, and what the
+ * run says about the task (number of classes, evaluation size) under the names the common
+ * writers use.
+ */
+import type { RunEvidence } from '../checks/check.js';
+import type { HValue, Run } from '../model/run.js';
+
+const CLASS_KEYS = ['num_classes', 'num_labels', 'n_classes', 'nclasses', 'classes', 'model.num_labels', 'model.num_classes'];
+const EVAL_SIZE_KEYS = ['eval_size', 'eval_samples', 'num_eval_samples', 'n_eval', 'val_size', 'validation_size', 'eval_eval_samples', 'all_eval_samples'];
+
+function positiveInteger(value: HValue | undefined): number | undefined {
+  const n = typeof value === 'string' ? Number(value) : value;
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+function lookup(run: Run, keys: string[]): number | undefined {
+  for (const key of keys) {
+    const found = positiveInteger(run.hparams[key]) ?? positiveInteger(run.summary[key]);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+export function evidenceOf(run: Run): RunEvidence {
+  const named = (name: string | undefined) => (name && run.series[name] ? { name, series: run.series[name]! } : undefined);
+  const evidence: RunEvidence = {
+    run,
+    valMetrics: run.roles.valMetrics.flatMap((name) => (run.series[name] ? [{ name, series: run.series[name]! }] : [])),
+  };
+  const trainLoss = named(run.roles.trainLoss);
+  const valLoss = named(run.roles.valLoss);
+  const lr = named(run.roles.lr);
+  const gradNorm = named(run.roles.gradNorm);
+  if (trainLoss) evidence.trainLoss = trainLoss;
+  if (valLoss) evidence.valLoss = valLoss;
+  if (lr) evidence.lr = lr;
+  if (gradNorm) evidence.gradNorm = gradNorm;
+  const id2label = run.hparams['model.id2label'];
+  const classes =
+    lookup(run, CLASS_KEYS) ??
+    (id2label && typeof id2label === 'object' && !Array.isArray(id2label) ? Object.keys(id2label).length || undefined : undefined);
+  if (classes !== undefined && classes > 1) evidence.classes = classes;
+  const evalSize = lookup(run, EVAL_SIZE_KEYS);
+  if (evalSize !== undefined) evidence.evalSize = evalSize;
+  return evidence;
+}

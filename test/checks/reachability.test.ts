@@ -1,0 +1,83 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ingest } from '../../src/ingest/ingest.js';
+import { divergence } from '../../src/checks/reachability/divergence.js';
+import { stall } from '../../src/checks/reachability/stall.js';
+import type { AnyCheck } from '../../src/checks/check.js';
+import { evidenceOf } from '../../src/ladder/evidence.js';
+import { assignRoles } from '../../src/ingest/roles.js';
+import { REPO } from '../support/corpus.js';
+import { decayingLoss, range, runWithSeries } from '../support/runs.js';
+import type { Run } from '../../src/model/run.js';
+
+function evaluate(check: AnyCheck, run: Run) {
+  run.roles = assignRoles(run);
+  const defaults = Object.fromEntries(Object.entries(check.thresholds).map(([k, t]) => [k, t.value]));
+  return check.evaluate(evidenceOf(run), defaults);
+}
+
+const steps = range(200, 10);
+
+describe('reachability.divergence', () => {
+  it('stays silent on a healthy decaying loss', () => {
+    expect(evaluate(divergence, runWithSeries('ok', { loss: [steps, decayingLoss(steps, 2.3, 0.4, 400, 0.05, 1)] })).status).toBe('clear');
+  });
+
+  it('fires on a loss that becomes NaN, at the first non-finite step', () => {
+    const values = decayingLoss(steps, 2.3, 0.4, 400, 0.05, 2);
+    for (let i = 120; i < values.length; i++) values[i] = Number.NaN;
+    const outcome = evaluate(divergence, runWithSeries('nan', { loss: [steps, values] }));
+    expect(outcome.status).toBe('problem');
+    if (outcome.status !== 'problem') return;
+    expect(outcome.findings[0]).toMatchObject({ code: 'reachability.divergence', severity: 'error', evidence: { step: steps[120], nonFiniteCount: 80 } });
+  });
+
+  it('fires on an explosion far above the initial loss, not on a 3× bump', () => {
+    const exploding = decayingLoss(steps, 2.3, 0.4, 400, 0.05, 3);
+    exploding[150] = 2.3 * 40;
+    expect(evaluate(divergence, runWithSeries('boom', { loss: [steps, exploding] })).status).toBe('problem');
+    const bump = decayingLoss(steps, 2.3, 0.4, 400, 0.05, 3);
+    bump[150] = 2.3 * 3;
+    expect(evaluate(divergence, runWithSeries('bump', { loss: [steps, bump] })).status).toBe('clear');
+  });
+
+  it('says what it needs when there is no training loss', () => {
+    expect(evaluate(divergence, runWithSeries('none', { eval_accuracy: [[1, 2], [0.5, 0.6]] }))).toEqual({
+      status: 'unknown',
+      missing: 'a training-loss series of at least 5 points',
+    });
+  });
+});
+
+describe('reachability.stall', () => {
+  it('stays silent on a loss that falls', () => {
+    expect(evaluate(stall, runWithSeries('ok', { loss: [steps, decayingLoss(steps, 2.3, 0.4, 400, 0.05, 4)] })).status).toBe('clear');
+  });
+
+  it('fires on a flat noisy loss at the chance level and reports ln K', () => {
+    const flat = decayingLoss(steps, 2.31, 2.30, 400, 0.02, 5);
+    const outcome = evaluate(stall, runWithSeries('flat', { loss: [steps, flat] }, { num_classes: 10 }));
+    expect(outcome.status).toBe('problem');
+    if (outcome.status !== 'problem') return;
+    expect(outcome.findings[0]!.evidence.chanceLoss).toBeCloseTo(Math.log(10), 10);
+  });
+
+  it('does not call noise progress: a 6% drop inside very large noise is a stall', () => {
+    const noisy = decayingLoss(steps, 2.3, 2.16, 400, 0.6, 6);
+    const outcome = evaluate(stall, runWithSeries('noisy', { loss: [steps, noisy] }));
+    expect(outcome.status).toBe('problem');
+  });
+
+  it('fires on the real stalled example (torch SummaryWriter, SGD lr 1e-5)', async () => {
+    const { runs } = await ingest([path.join(REPO, 'examples/runs/torch-tensorboard-stall')]);
+    const run = runs[0]!;
+    const defaults = Object.fromEntries(Object.entries(stall.thresholds).map(([k, t]) => [k, t.value]));
+    expect(stall.evaluate(evidenceOf(run), defaults).status).toBe('problem');
+  });
+
+  it('stays silent on the real healthy example (Hugging Face Trainer)', async () => {
+    const { runs } = await ingest([path.join(REPO, 'examples/runs/hf-healthy/trainer_state.json')]);
+    const defaults = Object.fromEntries(Object.entries(stall.thresholds).map(([k, t]) => [k, t.value]));
+    expect(stall.evaluate(evidenceOf(runs[0]!), defaults).status).toBe('clear');
+  });
+});
