@@ -3,7 +3,7 @@
  * the reason for each value, and a pure function from evidence to an outcome. Checks never
  * touch files, processes or the clock; the engine (src/ladder/diagnose.ts) runs them.
  */
-import type { Finding } from '../ladder/finding.js';
+import type { FindingDraft } from '../ladder/finding.js';
 import type { Layer } from '../ladder/layers.js';
 import type { Run, Series } from '../model/run.js';
 
@@ -29,9 +29,9 @@ export interface RunEvidence {
 
 export type CheckOutcome =
   /** The check assessed its evidence and found nothing wrong. */
-  | { status: 'clear'; findings?: Finding[] }
+  | { status: 'clear'; findings?: FindingDraft[] }
   /** The check found a problem (findings of severity warning or error). */
-  | { status: 'problem'; findings: Finding[] }
+  | { status: 'problem'; findings: FindingDraft[] }
   /** Not enough evidence to assess; `missing` names what would be needed. */
   | { status: 'unknown'; missing: string };
 

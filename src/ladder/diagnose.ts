@@ -18,6 +18,7 @@ import { CHECKS } from '../checks/registry.js';
 import type { Run } from '../model/run.js';
 import { evidenceOf } from './evidence.js';
 import type { Finding, PlannedExperiment } from './finding.js';
+import { wordingOf } from './findings-text.js';
 import { LAYERS, type Layer, type LayerStatus, type Verdict } from './layers.js';
 
 export interface LayerAssessment {
@@ -94,7 +95,10 @@ export function diagnoseRun(run: Run, options: DiagnoseOptions = {}): Diagnosis 
       tally.unknown.push({ check: check.code, missing: outcome.missing });
       continue;
     }
-    const own = outcome.findings ?? [];
+    const own: Finding[] = (outcome.findings ?? []).map((draft) => {
+      const text = wordingOf(draft.code);
+      return { ...draft, summary: text.summary(draft.evidence), next: text.next(draft.evidence) };
+    });
     findings.push(...own);
     tally.codes.push(...own.map((f) => f.code));
     if (outcome.status === 'problem' && own.some((f) => f.severity !== 'info')) tally.problems++;

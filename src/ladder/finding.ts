@@ -21,6 +21,9 @@ export interface Finding {
   marks?: { series: string; step: number; label: string }[];
 }
 
+/** What a check emits: the engine adds the summary and next action from findings-text.ts. */
+export type FindingDraft = Omit<Finding, 'summary' | 'next'>;
+
 /**
  * An experiment that would settle an inconclusive layer, as data the experiment runner can
  * execute (issue 6): what to vary, over which values, and what stays fixed.

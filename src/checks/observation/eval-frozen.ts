@@ -37,9 +37,7 @@ export const evalFrozen = defineCheck({
         layer: 'observation' as const,
         severity: 'error' as const,
         runs: [evidence.run.id],
-        summary: `"${name}" is ${series.values[0]} at all ${series.values.length} evaluations while the training loss moved`,
         evidence: { series: name, value: series.values[0]!, evaluations: series.values.length },
-        next: 'check that evaluation runs on the current weights (not a stale copy or cached predictions) before trusting any score',
       })),
     };
   },

@@ -45,10 +45,6 @@ export const divergence = defineCheck({
           layer: 'reachability',
           severity: 'error',
           runs: [evidence.run.id],
-          summary:
-            nonFinite > 0
-              ? `training loss became non-finite at step ${step} (${nonFinite} of ${values.length} points)`
-              : `training loss exploded to ${peak.toPrecision(3)} at step ${step}, ${(peak / initial).toFixed(1)}× its initial ${initial.toPrecision(3)}`,
           evidence: {
             series: train.name,
             step,
@@ -58,7 +54,6 @@ export const divergence = defineCheck({
             peakLoss: peak,
             explosionFactor: t.explosionFactor,
           },
-          next: 'lower the learning rate (try ÷3 and ÷10), add warmup and gradient clipping; check for bad batches near that step',
           marks: [{ series: train.name, step, label: nonFinite > 0 ? 'non-finite loss' : 'explosion' }],
         },
       ],

@@ -47,10 +47,6 @@ export const stall = defineCheck({
           layer: 'reachability',
           severity: 'error',
           runs: [evidence.run.id],
-          summary:
-            `training loss went from ${initial.toPrecision(4)} to ${final.toPrecision(4)} ` +
-            `(${(100 * relativeDrop).toFixed(1)}% lower) over ${steps[steps.length - 1]} steps` +
-            (chance !== undefined ? `; chance loss ln ${evidence.classes} = ${chance.toPrecision(4)}` : ''),
           evidence: {
             series: train.name,
             initialLoss: initial,
@@ -60,7 +56,6 @@ export const stall = defineCheck({
             standardError,
             ...(chance !== undefined ? { chanceLoss: chance } : {}),
           },
-          next: 'raise the learning rate (sweep it over 2–3 orders of magnitude upward) and check that gradients reach every layer',
         },
       ],
     };
