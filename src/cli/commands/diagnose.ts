@@ -1,0 +1,80 @@
+import { parseArgs } from 'node:util';
+import { ingest } from '../../ingest/ingest.js';
+import { diagnoseRun, type Diagnosis } from '../../ladder/diagnose.js';
+import { LAYERS, type Layer } from '../../ladder/layers.js';
+import { DIAGNOSES_SCHEMA, diagnosisToJson } from '../../ladder/to-json.js';
+import { UsageError } from '../errors.js';
+import { paint, type Terminal } from '../terminal.js';
+
+export const diagnoseHelp = `Usage: ladder diagnose PATH... [--json] [--fail-on LAYER|any]
+
+Reads every run under the given paths and diagnoses each on its own, reasoning backwards:
+observation, then reachability, then instantiation, then perception. Prints the verdict
+(the first layer that fails), each layer's status, and the findings with their evidence
+and the next action.
+
+Options:
+  --json             print ladder.diagnosis/v1 (one run) or ladder.diagnoses/v1 (several)
+  --fail-on LAYER    exit 1 when a verdict is LAYER or a layer before it (observation,
+                     reachability, instantiation, perception), or any failing layer (any)
+  -h, --help         show this help
+`;
+
+const STATUS_STYLE = { pass: 'green', fail: 'red', inconclusive: 'yellow', gated: 'dim' } as const;
+
+export function formatDiagnosis(d: Diagnosis, term: Pick<Terminal, 'color'>): string {
+  let text = `${paint(term, 'bold', d.run.id)} (${d.run.format})\n`;
+  const verdict = d.verdict.layer === 'none' ? paint(term, 'green', 'none') : paint(term, 'red', d.verdict.layer);
+  text += `  verdict: ${verdict} — ${d.verdict.summary}\n`;
+  for (const next of d.verdict.next) text += `  next: ${next}\n`;
+  for (const layer of d.layers) {
+    text += `  ${layer.layer.padEnd(14)} ${paint(term, STATUS_STYLE[layer.status], layer.status.padEnd(12))}`;
+    if (layer.findings.length > 0) text += ` ${layer.findings.join(', ')}`;
+    else if (layer.experiment) text += ` ${paint(term, 'dim', `to decide: ${layer.experiment.description}`)}`;
+    text += '\n';
+  }
+  for (const f of d.findings) {
+    text += `  ${paint(term, f.severity === 'error' ? 'red' : f.severity === 'warning' ? 'yellow' : 'dim', f.severity.padEnd(7))} ${f.code}: ${f.summary}\n`;
+  }
+  return text;
+}
+
+function failsAt(verdict: Layer | 'none', failOn: string): boolean {
+  if (verdict === 'none') return false;
+  if (failOn === 'any') return true;
+  return LAYERS.indexOf(verdict) <= LAYERS.indexOf(failOn as Layer);
+}
+
+export async function diagnoseCommand(args: string[], term: Terminal): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      json: { type: 'boolean', default: false },
+      'fail-on': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    term.out(diagnoseHelp);
+    return 0;
+  }
+  const failOn = values['fail-on'];
+  if (failOn !== undefined && failOn !== 'any' && !(LAYERS as readonly string[]).includes(failOn)) {
+    throw new UsageError(`--fail-on takes one of ${LAYERS.join(', ')} or any (got ${failOn})`);
+  }
+  if (positionals.length === 0) throw new UsageError('diagnose needs at least one path, e.g. `ladder diagnose examples/runs`');
+  const result = await ingest(positionals);
+  if (result.runs.length === 0) {
+    const first = result.issues.find((issue) => issue.severity === 'error');
+    throw new UsageError(first ? `cannot read '${first.file}': ${first.message}` : `no runs found under ${positionals.join(', ')}`);
+  }
+  const diagnoses = result.runs.map((run) => diagnoseRun(run));
+  if (values.json) {
+    const docs = diagnoses.map((d) => diagnosisToJson(d, result.issues));
+    term.out(JSON.stringify(docs.length === 1 ? docs[0] : { schema: DIAGNOSES_SCHEMA, diagnoses: docs }) + '\n');
+  } else {
+    term.out(diagnoses.map((d) => formatDiagnosis(d, term)).join('\n'));
+  }
+  return failOn !== undefined && diagnoses.some((d) => failsAt(d.verdict.layer, failOn)) ? 1 : 0;
+}

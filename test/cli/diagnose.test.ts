@@ -1,0 +1,50 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO } from '../support/corpus.js';
+import { hasStackTrace, ladder } from '../support/cli.js';
+
+const examples = path.join(REPO, 'examples/runs');
+
+describe('ladder diagnose', () => {
+  it('diagnoses one run as a ladder.diagnosis/v1 document', () => {
+    const result = ladder(['diagnose', '--json', path.join(examples, 'torch-tensorboard-stall')]);
+    expect(result.status, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json.schema).toBe('ladder.diagnosis/v1');
+    expect(json.verdict.layer).toBe('reachability');
+    expect(json.findings.map((f: { code: string }) => f.code)).toContain('reachability.stall');
+    expect(json.layers.map((l: { status: string }) => l.status).slice(2)).toEqual(['gated', 'gated']);
+  });
+
+  it('wraps several runs in ladder.diagnoses/v1, one diagnosis per run', () => {
+    const result = ladder(['diagnose', '--json', examples]);
+    expect(result.status, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json.schema).toBe('ladder.diagnoses/v1');
+    expect(json.diagnoses.length).toBeGreaterThanOrEqual(6);
+    for (const d of json.diagnoses) expect(d.schema).toBe('ladder.diagnosis/v1');
+  });
+
+  it('--fail-on makes the exit code 1 when a verdict is that layer or before it', () => {
+    const stall = path.join(examples, 'torch-tensorboard-stall');
+    expect(ladder(['diagnose', '--fail-on', 'reachability', stall]).status).toBe(1);
+    expect(ladder(['diagnose', '--fail-on', 'any', stall]).status).toBe(1);
+    expect(ladder(['diagnose', '--fail-on', 'observation', stall]).status).toBe(0);
+    const bad = ladder(['diagnose', '--fail-on', 'everything', stall]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('prints the verdict first in human output', () => {
+    const result = ladder(['diagnose', path.join(examples, 'torch-tensorboard-stall')]);
+    const lines = result.stdout.split('\n');
+    expect(lines[1]).toMatch(/^ {2}verdict: reachability/);
+    expect(hasStackTrace(result.stdout + result.stderr)).toBe(false);
+  });
+
+  it('a path with no runs is a one-line error', () => {
+    const result = ladder(['diagnose', path.join(REPO, 'does-not-exist')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
