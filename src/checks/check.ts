@@ -25,6 +25,10 @@ export interface RunEvidence {
   classes?: number;
   /** Number of evaluation items when the run says. */
   evalSize?: number;
+  /** Evaluation items behind particular series, when they differ (lm-eval's per-task `n-samples`). */
+  evalSizes?: Record<string, number>;
+  /** Items the benchmark behind a series has (lm-eval `original`): more than `evalSizes` under `--limit`. */
+  evalSizesAvailable?: Record<string, number>;
 }
 
 export type CheckOutcome =

@@ -43,5 +43,39 @@ export function evidenceOf(run: Run): RunEvidence {
   if (classes !== undefined && classes > 1) evidence.classes = classes;
   const evalSize = lookup(run, EVAL_SIZE_KEYS);
   if (evalSize !== undefined) evidence.evalSize = evalSize;
+  const perTask = lmEvalSampleCounts(run);
+  if (perTask) {
+    const sizes: Record<string, number> = {};
+    const available: Record<string, number> = {};
+    for (const { name } of evidence.valMetrics) {
+      const counts = perTask.get(name.slice(0, name.indexOf('/')));
+      if (counts === undefined) continue;
+      sizes[name] = counts.scored;
+      available[name] = counts.available;
+    }
+    if (Object.keys(sizes).length > 0) evidence.evalSizes = sizes;
+    if (Object.keys(available).length > 0) evidence.evalSizesAvailable = available;
+    // One task and no group: its count is the run's evaluation size.
+    if (perTask.size === 1 && evidence.evalSize === undefined && Object.keys(sizes).length === evidence.valMetrics.length) {
+      evidence.evalSize = [...perTask.values()][0]!.scored;
+    }
+  }
   return evidence;
+}
+
+/**
+ * lm-evaluation-harness `n-samples`: per task, the items actually scored (`effective`, less
+ * than `original` under --limit). Group scores have no entry and stay without a size.
+ */
+function lmEvalSampleCounts(run: Run): Map<string, { scored: number; available: number }> | undefined {
+  const samples = run.summary['n-samples'];
+  if (!samples || typeof samples !== 'object' || Array.isArray(samples)) return undefined;
+  const counts = new Map<string, { scored: number; available: number }>();
+  for (const [task, entry] of Object.entries(samples)) {
+    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) continue;
+    const original = positiveInteger((entry as Record<string, HValue>).original);
+    const scored = positiveInteger((entry as Record<string, HValue>).effective) ?? original;
+    if (scored !== undefined) counts.set(task, { scored, available: Math.max(scored, original ?? scored) });
+  }
+  return counts.size > 0 ? counts : undefined;
 }

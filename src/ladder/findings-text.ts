@@ -25,6 +25,22 @@ export const FINDINGS: Record<string, FindingText> = {
     summary: (e) => `"${e.series}" is ${num(e.value)} at all ${num(e.evaluations)} evaluations while the training loss moved`,
     next: () => 'check that evaluation runs on the current weights (not a stale copy or cached predictions) before trusting any score',
   },
+  'observation.below-chance': {
+    summary: (e) =>
+      e.approximate
+        ? `"${e.series}" ends at ${num(e.accuracy)}, below half of chance (1/${num(e.classes)} = ${num(e.chance)}); the eval size is not logged, but on any eval set of ${num(e.significantFromN)} items or more this is significantly below chance (approximate test)`
+        : `"${e.series}" ends at ${num(e.accuracy)} (${num(e.correct)} of ${num(e.evalSize)}), significantly below chance 1/${num(e.classes)} = ${num(e.chance)} (exact binomial p = ${num(e.pValue)}, α = ${num(e.alpha)} over ${num(e.tested)} accuracies)`,
+    next: () =>
+      'check the label mapping between training and evaluation (id2label/label2id, class order of the eval set, argmax axis); a constant prediction of a rare class also scores below 1/K, so look at the confusion matrix',
+  },
+  'observation.loss-metric-disagree': {
+    summary: (e) =>
+      `across ${num(e.evaluations)} evaluations "${e.lossSeries}" and "${e.metricSeries}" (${e.metricDirection}) move in contradicting directions: Kendall τ = ${num(e.tau)}, one-sided p = ${num(e.pValue)}` +
+      `; loss ${num(e.firstLoss)} → ${num(e.lastLoss)}, metric ${num(e.firstMetric)} → ${num(e.lastMetric)}` +
+      (e.bestLossStep !== e.bestMetricStep ? ` (best loss at step ${num(e.bestLossStep)}, best metric at step ${num(e.bestMetricStep)})` : ''),
+    next: () =>
+      'check that the loss and the metric are computed on the same labels and predictions; if they are, the model is growing overconfident (loss up while the metric improves): recalibrate (temperature scaling, label smoothing) or select checkpoints on the metric, not the loss',
+  },
   'reachability.divergence': {
     summary: (e) =>
       Number(e.nonFiniteCount) > 0
