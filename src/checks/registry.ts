@@ -6,10 +6,12 @@ import type { AnyCheck } from './check.js';
 import { evalFrozen } from './observation/eval-frozen.js';
 import { belowChance } from './observation/below-chance.js';
 import { lossMetricDisagree } from './observation/loss-metric-disagree.js';
+import { valBetterThanTrain } from './observation/val-better-than-train.js';
+import { smallEval } from './observation/small-eval.js';
 import { divergence } from './reachability/divergence.js';
 import { stall } from './reachability/stall.js';
 
-export const CHECKS = [evalFrozen, belowChance, lossMetricDisagree, divergence, stall] as const satisfies readonly AnyCheck[];
+export const CHECKS = [evalFrozen, belowChance, lossMetricDisagree, valBetterThanTrain, smallEval, divergence, stall] as const satisfies readonly AnyCheck[];
 
 export function checkByCode(code: string): AnyCheck {
   const found = (CHECKS as readonly AnyCheck[]).find((check) => check.code === code);

@@ -41,6 +41,23 @@ export const FINDINGS: Record<string, FindingText> = {
     next: () =>
       'check that the loss and the metric are computed on the same labels and predictions; if they are, the model is growing overconfident (loss up while the metric improves): recalibrate (temperature scaling, label smoothing) or select checkpoints on the metric, not the loss',
   },
+  'observation.val-better-than-train': {
+    summary: (e) =>
+      `"${e.valSeries}" is below "${e.trainSeries}" × ${num(1 - Number(e.margin))} at ${num(e.below)} of ${num(e.evaluations)} evaluations from step ${num(e.fromStep)} on (median ratio val/train ${num(e.medianRatio)}; at step ${num(e.lastStep)}: ${num(e.lastValLoss)} vs ${num(e.lastTrainLoss)})`,
+    next: () =>
+      'check for overlap or duplicates between the training and validation splits; evaluate the model in eval mode on a subset of the training set to separate dropout and augmentation from leakage; very heavy train-time augmentation or noise also explains it',
+  },
+  'observation.small-eval': {
+    summary: (e) =>
+      `"${e.series}" = ${num(e.accuracy)} on ${num(e.evalSize)} items` +
+      (e.available !== undefined ? ` (of ${num(e.available)} available)` : '') +
+      `: ${Math.round(100 * Number(e.confidence))}% interval [${num(e.low)}, ${num(e.high)}] (±${num(100 * Number(e.halfWidth))} points)` +
+      (Number(e.accuracies) > 1 ? `; ${num(e.wide)} of ${num(e.accuracies)} accuracies are wider than ±${num(100 * Number(e.maxHalfWidth))} points` : ''),
+    next: (e) =>
+      Number(e.wideEnlargeable) > 0
+        ? `do not compare runs on this number at a finer scale than ±${num(100 * Number(e.halfWidth))} points; evaluate on more items (about ${num(e.itemsForTarget)} give ±${num(100 * Number(e.targetHalfWidth))} point)`
+        : `differences smaller than about ${num(100 * Number(e.halfWidth))} points are within eval sampling noise (seed noise comes on top); ${num(e.itemsForTarget)} items would give ±${num(100 * Number(e.targetHalfWidth))} point`,
+  },
   'reachability.divergence': {
     summary: (e) =>
       Number(e.nonFiniteCount) > 0
