@@ -10,8 +10,14 @@ import { valBetterThanTrain } from './observation/val-better-than-train.js';
 import { smallEval } from './observation/small-eval.js';
 import { divergence } from './reachability/divergence.js';
 import { stall } from './reachability/stall.js';
+import { frozenAfterBlowup } from './reachability/frozen-after-blowup.js';
+import { gradSpikes } from './reachability/grad-spikes.js';
+import { instability } from './reachability/instability.js';
+import { badInitLoss } from './reachability/bad-init-loss.js';
+import { clippingAlways } from './reachability/clipping-always.js';
+import { scheduleNeverDecays } from './reachability/schedule-never-decays.js';
 
-export const CHECKS = [evalFrozen, belowChance, lossMetricDisagree, valBetterThanTrain, smallEval, divergence, stall] as const satisfies readonly AnyCheck[];
+export const CHECKS = [evalFrozen, belowChance, lossMetricDisagree, valBetterThanTrain, smallEval, divergence, stall, frozenAfterBlowup, gradSpikes, instability, badInitLoss, clippingAlways, scheduleNeverDecays] as const satisfies readonly AnyCheck[];
 
 export function checkByCode(code: string): AnyCheck {
   const found = (CHECKS as readonly AnyCheck[]).find((check) => check.code === code);

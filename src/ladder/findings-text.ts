@@ -71,6 +71,121 @@ export const FINDINGS: Record<string, FindingText> = {
       (e.chanceLoss !== undefined ? `; chance loss is ${num(e.chanceLoss)}` : ''),
     next: () => 'raise the learning rate (sweep it over 2–3 orders of magnitude upward) and check that gradients reach every layer',
   },
+  'reachability.frozen-after-blowup': {
+    summary: (e) =>
+      `training loss jumped from ${num(e.levelBefore)} to ${num(e.levelAfter)} at step ${num(e.step)} (${num(e.jumpInNoiseFloors)} noise floors) and stayed flat for the remaining ${num(e.stepsAfter)} steps (95% interval of the change after it: ${num(e.changeAfterLow)} to ${num(e.changeAfterHigh)}; ends at ${num(e.finalLevel)})`,
+    next: (e) =>
+      `look at what happened at step ${num(e.step)} (learning-rate schedule, a bad batch, an overflow): the weights were destroyed (dead ReLUs, saturated units) and every step after it is wasted; restart from a checkpoint before it with a lower or warmed-up learning rate and gradient clipping`,
+  },
+  'reachability.grad-spikes': {
+    summary: (e) =>
+      [
+        Number(e.spikes) > 0
+          ? `${num(e.spikes)} gradient-norm spike${Number(e.spikes) === 1 ? '' : 's'} (robust z > ${num(e.spikeZ)} on log "${e.series}"; largest ×${num(e.largestRatio)} the running level at step ${num(e.largestStep)})`
+          : '',
+        e.endsNonFinite
+          ? `gradient norm non-finite from step ${num(e.firstNonFiniteStep)} to the end of the run (${num(e.nonFinite)} of ${num(e.points)} points): the weights are NaN/Inf`
+          : Number(e.nonFinite) > 0
+            ? `${num(e.overflowSteps)} non-finite gradient norm${Number(e.overflowSteps) === 1 ? '' : 's'} (${pct(e.overflowFraction)} of logged steps, first at step ${num(e.firstNonFiniteStep)}): fp16/bf16 overflow, skipped steps under a loss scaler`
+            : '',
+        e.damageStep !== undefined ? `the training loss rose from ${num(e.lossBefore)} to ${num(e.lossAfter)} after the spike at step ${num(e.damageStep)} and stayed there` : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
+    next: (e) =>
+      e.endsNonFinite
+        ? 'the run diverged: lower the learning rate, add warmup and gradient clipping, and find the first non-finite step (bf16 instead of fp16 avoids overflow)'
+        : Number(e.spikes) === 0
+          ? 'frequent overflow: use bf16, or check the loss scaler (initial scale, growth interval) and any op that overflows in half precision'
+          : 'look at the batches at the spike steps (unnormalised or corrupt inputs, extreme labels); clip the gradient norm near its typical level, lower the learning rate or add warmup if spikes cluster early',
+  },
+  'reachability.instability': {
+    summary: (e) =>
+      `training loss is unstable: ${num(e.spikes)} spike${Number(e.spikes) === 1 ? '' : 's'} more than ${num(e.spikeMultiple)} local noise floors above its running median in ${num(e.points)} points` +
+      (e.largestSpikeStep !== null ? `, largest +${num(e.largestSpike)} at step ${num(e.largestSpikeStep)}` : '') +
+      (typeof e.largestOverRange === 'number' ? ` (${pct(e.largestOverRange)} of the loss's range)` : '') +
+      (e.oscillating ? `; ${num(e.alternations)} back-and-forth swings (oscillation)` : '') +
+      (e.warmup === false ? '; the learning rate starts at its peak (no warmup)' : e.warmup === true ? '; the learning rate has a warmup' : ''),
+    next: (e) =>
+      e.warmup === false
+        ? `no warmup at a high rate: add a warmup (a few hundred steps or ~2–5% of the run) and lower the peak learning rate (try ÷3)${typeof e.peakLr === 'number' ? ` from ${num(e.peakLr)}` : ''}`
+        : 'lower the learning rate (try ÷3 and ÷10) or lengthen the warmup; add gradient clipping; if spikes are at specific steps, inspect those batches',
+  },
+  'reachability.bad-init-loss': {
+    summary: (e) =>
+      `${e.step === 0 ? 'loss at initialization' : `first logged loss (step ${num(e.step)})`} is ${num(e.initialLoss)}, ${num(e.ratio)}× the uniform-guess loss ln ${num(e.classes)} = ${num(e.chanceLoss)} (expected ${num(e.lowFactor)}–${num(e.highFactor)}×)`,
+    next: (e) =>
+      e.direction === 'high'
+        ? 'check the output layer initialization (logits should start near zero: small final-layer weights, zero bias), the loss reduction (mean, not sum) and any label smoothing or class weights'
+        : 'check that the logged loss is the K-way cross-entropy (not multi-label BCE or an auxiliary loss) and that the number of classes is right; a first point logged after many steps already includes learning',
+  },
+  'reachability.clipping-always': {
+    summary: (e) =>
+      `"${e.series}" is above the clipping limit ${e.limitKey} = ${num(e.maxGradNorm)} on ${num(e.clippedPoints)} of ${num(e.points)} logged steps (${pct(e.clippedFraction)}; median norm ${num(e.medianNormOverLimit)}× the limit)` +
+      (e.scaleInvariantOptimizer ? `; with ${e.optimizer} (scale-invariant updates) this mostly cancels out` : e.optimizer ? `; optimizer ${e.optimizer}` : ''),
+    next: (e) =>
+      e.scaleInvariantOptimizer
+        ? 'no action needed for the optimizer; if loss spikes or instability are also reported, look at them, not at the limit'
+        : `clipping sets every step's size: raise ${e.limitKey} to about the typical gradient norm (≈ ${num(Number(e.medianNormOverLimit) * Number(e.maxGradNorm))}) so it only catches outliers, then retune the learning rate`,
+  },
+  'reachability.schedule-never-decays': {
+    summary: (e) =>
+      e.kind === 'stopped-before-floor'
+        ? `the ${e.scheduler} learning-rate schedule ended at ${pct(e.finalOverPeak)} of its peak ${num(e.peakLr)} (step ${num(e.finalStep)}): the run stopped before its annealing phase`
+        : e.kind === 'configured-decay-not-applied'
+          ? `a decaying schedule (${e.scheduler}) was configured, but "${e.series}" ended at ${pct(e.finalOverPeak)} of its peak ${num(e.peakLr)}: it never decayed`
+          : `"${e.series}" never decays (final ${num(e.finalLr)} = ${pct(e.finalOverPeak)} of its peak)` +
+            (e.kind === 'constant-at-plateau'
+              ? ` while the loss's last quarter is flat (slope 95% interval [${num(e.tailSlopeLow)}, ${num(e.tailSlopeHigh)}] per step) and noisy (noise floor ${num(e.tailNoise)} = ${pct(e.noiseOverDrop)} of its total drop)`
+              : e.stillFalling === true
+                ? '; the loss is still falling, so a constant rate is not yet costing anything'
+                : ''),
+    next: (e) =>
+      e.kind === 'stopped-before-floor'
+        ? 'the last checkpoint is not annealed: finish the schedule (or shorten its horizon to the steps you can afford) before comparing it'
+        : e.kind === 'configured-decay-not-applied'
+          ? "check that the scheduler is stepped (scheduler.step() per step/epoch as configured) and that its horizon (max_steps, epochs) matches the run's length"
+          : e.kind === 'constant-at-plateau'
+            ? 'decay the learning rate (cosine or linear to ~0, or a final decay phase over the last 10–20% of steps): the plateau is the noise band of a constant rate'
+            : 'fine for now; decay the rate at the end of training (cosine/linear, or a final decay phase) to get the annealing gain',
+  },
+  'reachability.not-converged': {
+    summary: (e) =>
+      `the ${e.seriesRole} "${e.series}" is still falling at step ${num(e.lastStep)} (Theil–Sen slope ${num(e.slope)} per step, ` +
+      `95% interval [${num(e.slopeLow)}, ${num(e.slopeHigh)}], Mann–Kendall p = ${num(e.trendPValue)}); a ${e.model} fit to the tail predicts ` +
+      `${num(e.predictedAt2x)} [${num(e.predictedAt2xLow)}, ${num(e.predictedAt2xHigh)}] at 2× the steps and ` +
+      `${num(e.predictedAt4x)} [${num(e.predictedAt4xLow)}, ${num(e.predictedAt4xHigh)}] at 4×, from ${num(e.fittedAtLastStep)} now ` +
+      `(expected gain at 2×: ${pct(e.relativeGainAt2x)}` +
+      (Number(e.fittedFloor) < 0 || e.fittedFloor === null ? '; no floor in sight yet' : `; fitted floor ${num(e.fittedFloor)}`) +
+      ')' +
+      (e.annealed === true ? `; the learning rate had decayed to ${pct(e.finalLearningRateShare)} of its peak, so part of the late drop is annealing` : ''),
+    next: (e) =>
+      e.annealed === true
+        ? 'train longer with the schedule stretched to the new length (not more steps at the final rate), then judge the architecture on the converged run'
+        : 'train longer (2× the steps, or until the validation loss flattens) before drawing any conclusion about the architecture; decay the learning rate at the end',
+  },
+  'reachability.overfitting': {
+    summary: (e) =>
+      `"${e.series}" reached its minimum ${num(e.bestValue)} at step ${num(e.bestStep)}, then rose to ${num(e.lastValue)} at step ${num(e.lastStep)} ` +
+      `(+${pct(e.relativeRise)}, ${num(e.riseInNoiseFloors)} noise floors)` +
+      (e.trainAtEnd !== undefined ? ` while the training loss fell from ${num(e.trainAtBest)} to ${num(e.trainAtEnd)}` : '') +
+      (e.gapAtEnd !== undefined ? `; the train–validation gap grew from ${num(e.gapAtBest)} to ${num(e.gapAtEnd)}` : '') +
+      (e.bestModelCheckpoint !== undefined ? `; best checkpoint recorded: ${e.bestModelCheckpoint}` : ''),
+    next: (e) =>
+      (e.loadBestModelAtEnd === true
+        ? 'the best checkpoint was loaded at the end, so the delivered model is the early-stopped one; '
+        : `stop early at step ${num(e.bestStep)} (keep the best checkpoint, e.g. load_best_model_at_end / EarlyStopping); `) +
+      'to go further, add data or regularization (weight decay, dropout, augmentation) — not a new architecture',
+  },
+  'reachability.noisy-labels': {
+    summary: (e) =>
+      `"${e.series}" peaked early at ${num(e.peakValue)} (step ${num(e.peakStep)}, ${pct(e.peakFraction)} into the run) and fell to ${num(e.finalLevel)}, ` +
+      `losing ${pct(e.lostShare)} of what it had gained, while the training ${e.finalTrainAccuracy !== undefined ? `accuracy reached ${num(e.finalTrainAccuracy)}` : `loss fell to ${num(e.finalTrainLoss)}`}: ` +
+      'the two-phase curve of memorising noisy training labels (or a training set small enough to memorise)',
+    next: () =>
+      'check the training labels: confident learning on out-of-fold predicted probabilities (cleanlab) to find likely label errors, then clean or relabel them; ' +
+      'meanwhile stop early at the accuracy peak or use a noise-robust loss (generalized cross-entropy, label smoothing)',
+  },
 };
 
 export function wordingOf(code: string): FindingText {

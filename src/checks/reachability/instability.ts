@@ -1,0 +1,177 @@
+/**
+ * reachability.instability — the training loss spikes or oscillates beyond its own noise
+ * floor: the signature of a learning rate too high for the loss surface (or no warmup at a
+ * high rate). Statistic: residuals of the loss (log loss when positive) from a centred
+ * rolling median, in units of the local robust noise floor (running median of absolute
+ * successive differences, scaled to an SD, which a few spikes do not inflate). Spikes are
+ * residuals above spikeMultiple noise floors that are also visible on the curve (a minimum
+ * share of its range); oscillation is large residuals that alternate in sign from one
+ * logged point to the next (overshooting back and forth across the valley).
+ *
+ * Severity: warning; error when at least minSpikes spikes are each half the loss's whole
+ * smoothed range or more (training is repeatedly thrown back halfway to its start). With a learning-rate
+ * series the finding says whether the schedule had a warmup.
+ */
+import { MAD_NORMAL_CONSISTENCY, noiseFloor, rollingMedian } from '../../stats/robust.js';
+import { defineCheck } from '../check.js';
+import { finitePoints } from '../series-tools.js';
+
+export const instability = defineCheck({
+  code: 'reachability.instability',
+  layer: 'reachability',
+  description: 'training-loss spikes or oscillation beyond the run\'s own noise floor',
+  thresholds: {
+    spikeMultiple: {
+      value: 5,
+      why:
+        'a residual of 5 noise-floor SDs has a normal tail of 3e-7: spikes from ordinary batch noise are ' +
+        'vanishingly rare, so each one is a departure the noise does not explain',
+    },
+    minSpikes: {
+      value: 3,
+      why: 'one or two outliers can be bad batches; three or more over a run is a pattern',
+    },
+    minSpikeRate: {
+      value: 0.01,
+      why: 'and at least 1% of the logged points: in a 10k-point run a handful of heavy-tail outliers is not instability',
+    },
+    oscillationMultiple: {
+      value: 3,
+      why: 'oscillation counts residuals beyond 3 noise floors (normal tail 0.3% each) whose sign flips at the next point',
+    },
+    minOscillationRate: {
+      value: 0.05,
+      why: 'sign-flipping pairs of large residuals on 5% of the points: independent noise gives 0.003², i.e. never',
+    },
+    minSpikeRangeFraction: {
+      value: 0.05,
+      why: 'a spike smaller than 5% of the loss\'s smoothed range is invisible on the curve and undoes nothing, however smooth the curve',
+    },
+    errorRangeFraction: {
+      value: 0.5,
+      why: 'spikes of half the loss\'s whole smoothed range throw training back halfway to where it started; several of them (minSpikes) make the run\'s end state a matter of luck',
+    },
+    window: { value: 21, why: 'a 21-point running median is the local level: it ignores up to 10 consecutive spikes' },
+    minPoints: { value: 30, why: 'a noise floor and a running median need at least 30 points' },
+  },
+  evaluate(evidence, t) {
+    const train = evidence.trainLoss;
+    if (!train) return { status: 'unknown', missing: 'a training-loss series' };
+    const { steps, values } = finitePoints(train.series);
+    const n = values.length;
+    if (n < t.minPoints) return { status: 'unknown', missing: `at least ${t.minPoints} finite training-loss points` };
+    const window = Math.max(3, Math.round(t.window) | 1);
+    const half = (window - 1) / 2;
+    if (n < window + 2) return { status: 'unknown', missing: `at least ${window + 2} finite training-loss points` };
+    // A positive loss is analysed on the log scale: its batch noise is multiplicative (the
+    // spread shrinks with the level), and single-batch losses near zero are heavy-tailed — a
+    // batch at 0.1 among batches at 0.001 is ordinary there, not a spike.
+    const logScale = values.every((v) => v > 0);
+    const scaled = logScale ? values.map(Math.log) : values;
+    const level = rollingMedian(scaled, window);
+    const noise = localNoiseFloor(scaled, 2 * window + 1);
+    const smooth = rollingMedian(values, window);
+    const overall = noiseFloor(values);
+    let low = Number.POSITIVE_INFINITY;
+    let high = Number.NEGATIVE_INFINITY;
+    for (const v of smooth) {
+      low = Math.min(low, v);
+      high = Math.max(high, v);
+    }
+    const range = high - low;
+    const minSize = t.minSpikeRangeFraction * range;
+    // Only full windows: at the ends the window shrinks to one side and a falling curve's
+    // first points would sit far above a median of later points.
+    const residual = (i: number) => (scaled[i]! - level[i]!) / noise[i]!;
+    const spikes: { step: number; residual: number; size: number }[] = [];
+    let alternations = 0;
+    for (let i = half; i < n - half; i++) {
+      if (!(noise[i]! > 0)) continue;
+      const r = residual(i);
+      const size = values[i]! - smooth[i]!;
+      if (r > t.spikeMultiple && size >= minSize) spikes.push({ step: steps[i]!, residual: r, size });
+      if (i + 1 < n - half && noise[i + 1]! > 0) {
+        const next = residual(i + 1);
+        const big = (j: number, z: number) => Math.abs(z) > t.oscillationMultiple && Math.abs(values[j]! - smooth[j]!) >= minSize;
+        if (big(i, r) && big(i + 1, next) && Math.sign(r) !== Math.sign(next)) alternations++;
+      }
+    }
+    const assessed = n - 2 * half;
+    const spiky = spikes.length >= t.minSpikes && spikes.length >= t.minSpikeRate * assessed;
+    const oscillating = alternations >= t.minOscillationRate * assessed && alternations >= t.minSpikes;
+    if (!spiky && !oscillating) return { status: 'clear' };
+    const largestSpike = spikes.reduce<(typeof spikes)[number] | undefined>((a, s) => (!a || s.size > a.size ? s : a), undefined);
+    const largest = largestSpike?.size ?? 0;
+    const largestStep = largestSpike?.step ?? null;
+    // Error: the loss is thrown back at least halfway to where it started, repeatedly.
+    const large = spikes.filter((spike) => spike.size >= t.errorRangeFraction * range).length;
+    const severity = range > 0 && large >= t.minSpikes ? 'error' : 'warning';
+    return {
+      status: 'problem',
+      findings: [
+        {
+          code: 'reachability.instability',
+          layer: 'reachability',
+          severity,
+          runs: [evidence.run.id],
+          evidence: {
+            series: train.name,
+            points: n,
+            noiseFloor: overall,
+            largestSpikeInNoiseFloors: largestSpike?.residual ?? null,
+            spikes: spikes.length,
+            spikeMultiple: t.spikeMultiple,
+            spikeSteps: spikes.slice(0, 20).map((s) => s.step),
+            largestSpike: largest,
+            largestSpikeStep: largestStep,
+            lossRange: range,
+            largestOverRange: range > 0 ? largest / range : null,
+            largeSpikes: large,
+            logScale,
+            alternations,
+            oscillating,
+            warmup: warmupOf(evidence.lr?.series),
+            ...(evidence.lr ? { lrSeries: evidence.lr.name, peakLr: peakOf(evidence.lr.series) } : {}),
+          },
+          marks: spikes.slice(0, 20).map((s) => ({ series: train.name, step: s.step, label: 'loss spike' })),
+        },
+      ],
+    };
+  },
+});
+
+function peakOf(series: Parameters<typeof finitePoints>[0]): number {
+  return finitePoints(series).values.reduce((a, v) => (v > a ? v : a), Number.NEGATIVE_INFINITY);
+}
+
+/**
+ * Whether the learning rate rises at the start: true when the first logged rate is below half
+ * its peak and the peak comes later; false when it starts at (≥ 90% of) its peak; null when
+ * unknown (no series, or in between).
+ */
+export function warmupOf(series: Parameters<typeof finitePoints>[0] | undefined): boolean | null {
+  if (!series) return null;
+  const { values } = finitePoints(series);
+  if (values.length < 2) return null;
+  const peak = values.reduce((a, v) => (v > a ? v : a), Number.NEGATIVE_INFINITY);
+  if (!(peak > 0)) return null;
+  if (values[0]! < 0.5 * peak && values.indexOf(peak) > 0) return true;
+  if (values[0]! >= 0.9 * peak) return false;
+  return null;
+}
+
+/**
+ * The noise floor around each point: the running median of absolute successive differences
+ * over `window` points, scaled like noiseFloor (×1.4826 for a normal SD, ÷√2 for the
+ * difference of two noisy points). Loss noise shrinks with the loss (a loss near 0 has noise
+ * near 0), so one global floor would turn every early fluctuation into a "spike".
+ */
+export function localNoiseFloor(values: readonly number[], window: number): Float64Array {
+  const n = values.length;
+  const differences = new Float64Array(n);
+  for (let i = 1; i < n; i++) differences[i] = Math.abs(values[i]! - values[i - 1]!);
+  differences[0] = n > 1 ? differences[1]! : Number.NaN;
+  const smooth = rollingMedian(differences, window | 1);
+  for (let i = 0; i < n; i++) smooth[i] = (MAD_NORMAL_CONSISTENCY * smooth[i]!) / Math.SQRT2;
+  return smooth;
+}
