@@ -9,13 +9,14 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { Run, Series, Roles } from '../model/run.js';
+import type { HValue, Run, Series, Roles } from '../model/run.js';
 import { makeIssue, type IngestIssue, type IssueSink } from './issues.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from './reader.js';
 import { READERS } from './registry.js';
 import { errorReason, relativeTo, walk } from './walk.js';
 import { CONFIG_FILE, configuredRoles, parseConfig, type LadderConfig } from './config.js';
 import { parseYamlSafe } from './formats/yaml.js';
+import { parseJsonLenient } from './formats/json.js';
 import { assignRoles } from './roles.js';
 
 export interface IngestOptions {
@@ -211,6 +212,17 @@ export async function ingest(paths: string[], options: IngestOptions = {}): Prom
     pool.remove(claimed);
     claims.push(...taken);
   }
+  // Hyperparameter files no reader took (config.json beside a metrics.jsonl, args.yaml beside
+  // a TensorBoard folder) belong to the run read from the same folder.
+  const claimedDirs = new Set(claims.map((claim) => claim.dir));
+  const sidecars = new Map<string, FileEntry[]>();
+  for (const file of pool.files()) {
+    if (!SIDECAR.test(file.name) || !claimedDirs.has(file.dir) || file.size === 0) continue;
+    const list = sidecars.get(file.dir);
+    if (list) list.push(file);
+    else sidecars.set(file.dir, [file]);
+  }
+  pool.remove(new Set([...sidecars.values()].flat().map((file) => file.path)));
   reportUnclaimed(pool.files(), issue);
 
   const usedIds = new Set<string>();
@@ -243,7 +255,13 @@ export async function ingest(paths: string[], options: IngestOptions = {}): Prom
       continue;
     }
     const config = configFor(claim.dir, configs);
+    const sidecarValues = await readSidecars(sidecars.get(claim.dir) ?? [], issue);
     for (const run of read) {
+      for (const { file, values } of sidecarValues) {
+        // What the run's own logs say wins over a side file.
+        run.hparams = { ...values, ...run.hparams };
+        run.paths.push(file.rel);
+      }
       checkSeries(run, issue);
       run.roles = assignRoles(run, configuredRoles(config));
       reportUnknownRoleSeries(run, configuredRoles(config), issue);
@@ -251,6 +269,42 @@ export async function ingest(paths: string[], options: IngestOptions = {}): Prom
     }
   }
   return { root, runs, issues };
+}
+
+/** Side files holding a run's hyperparameters, by the names training scripts commonly use. */
+const SIDECAR = /^(config|hparams|hyperparameters|params|args|training_args|run_config)\.(json|ya?ml)$/i;
+
+async function readSidecars(files: FileEntry[], issue: IssueSink): Promise<{ file: FileEntry; values: Record<string, HValue> }[]> {
+  const read: { file: FileEntry; values: Record<string, HValue> }[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await fs.readFile(file.path, 'utf8');
+    } catch (error) {
+      issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
+      continue;
+    }
+    let value: unknown;
+    if (/\.json$/i.test(file.name)) {
+      const parsed = parseJsonLenient(text);
+      if (parsed.damage) {
+        issue('json.invalid', file.rel, `byte ${parsed.damage.offset}`, { reason: parsed.damage.reason, recovered: false });
+        continue;
+      }
+      value = parsed.value;
+    } else {
+      const parsed = parseYamlSafe(text);
+      if (parsed.error) {
+        issue('yaml.invalid', file.rel, parsed.error.line ? `line ${parsed.error.line}` : undefined, { reason: parsed.error.reason });
+        continue;
+      }
+      if (parsed.opaqueCount > 0) issue('yaml.python-tag', file.rel, undefined, { count: parsed.opaqueCount, tag: parsed.opaqueTags[0] });
+      value = parsed.value;
+    }
+    if (value && typeof value === 'object' && !Array.isArray(value)) read.push({ file, values: value as Record<string, HValue> });
+    else issue('file.unrecognized', file.rel, undefined, { count: 1, example: file.name });
+  }
+  return read;
 }
 
 async function rootOf(paths: string[]): Promise<string> {

@@ -120,6 +120,27 @@ describe('ingest pipeline', () => {
     expect(bad.issues.map((i) => i.code)).toEqual(['config.invalid', 'config.unknown-series']);
   });
 
+  it('takes hyperparameters from a config file beside the run, the run\'s own values first', async () => {
+    const d = dir('sidecar');
+    writeFileSync(path.join(d, 'a.pts'), '0 1\n1 0.5\n');
+    writeFileSync(path.join(d, 'config.json'), '{"classes": 10, "lr": NaN, "nested": {"a": 1}}');
+    writeFileSync(path.join(d, 'args.yaml'), 'seed: 3\nbad: !!python/object:x.Y {}\n');
+    const result = await ingest([d], { readers: [pointsReader] });
+    const run = result.runs[0]!;
+    expect(run.hparams).toMatchObject({ classes: 10, nested: { a: 1 }, seed: 3, bad: { $opaque: '!!python/object:x.Y' } });
+    expect(Number.isNaN(run.hparams.lr as number)).toBe(true);
+    expect(run.paths).toEqual(['a.pts', 'args.yaml', 'config.json']);
+    expect(result.issues.map((i) => i.code)).toEqual(['yaml.python-tag']);
+
+    // A config file in a folder without a run is not taken; a broken one is reported.
+    writeFileSync(path.join(d, 'config.json'), '{"classes": ');
+    const broken = await ingest([d], { readers: [pointsReader] });
+    expect(broken.issues.map((i) => i.code)).toContain('json.invalid');
+    const lone = dir('lone-config');
+    writeFileSync(path.join(lone, 'config.json'), '{"classes": 3}');
+    expect((await ingest([lone], { readers: [pointsReader] })).issues.map((i) => i.code)).toEqual(['file.unrecognized']);
+  });
+
   it('makes run ids unique', async () => {
     const d = dir('ids');
     writeFileSync(path.join(d, 'a.pts'), '0 1\n');
