@@ -16,8 +16,11 @@ import { instability } from './reachability/instability.js';
 import { badInitLoss } from './reachability/bad-init-loss.js';
 import { clippingAlways } from './reachability/clipping-always.js';
 import { scheduleNeverDecays } from './reachability/schedule-never-decays.js';
+import { notConverged } from './reachability/not-converged.js';
+import { overfitting } from './reachability/overfitting.js';
+import { noisyLabels } from './reachability/noisy-labels.js';
 
-export const CHECKS = [evalFrozen, belowChance, lossMetricDisagree, valBetterThanTrain, smallEval, divergence, stall, frozenAfterBlowup, gradSpikes, instability, badInitLoss, clippingAlways, scheduleNeverDecays] as const satisfies readonly AnyCheck[];
+export const CHECKS = [evalFrozen, belowChance, lossMetricDisagree, valBetterThanTrain, smallEval, divergence, stall, frozenAfterBlowup, gradSpikes, instability, badInitLoss, clippingAlways, scheduleNeverDecays, notConverged, overfitting, noisyLabels] as const satisfies readonly AnyCheck[];
 
 export function checkByCode(code: string): AnyCheck {
   const found = (CHECKS as readonly AnyCheck[]).find((check) => check.code === code);
