@@ -101,10 +101,12 @@ export const FINDINGS: Record<string, FindingText> = {
   },
   'reachability.instability': {
     summary: (e) =>
-      `training loss is unstable: ${num(e.spikes)} spike${Number(e.spikes) === 1 ? '' : 's'} more than ${num(e.spikeMultiple)} local noise floors above its running median in ${num(e.points)} points` +
+      (Number(e.spikes) === 0
+        ? `training loss is unstable over its ${num(e.points)} points`
+        : `training loss is unstable: ${num(e.spikes)} spike${Number(e.spikes) === 1 ? '' : 's'} more than ${num(e.spikeMultiple)} local noise floors above its running median in ${num(e.points)} points`) +
       (e.largestSpikeStep !== null ? `, largest +${num(e.largestSpike)} at step ${num(e.largestSpikeStep)}` : '') +
       (typeof e.largestOverRange === 'number' ? ` (${pct(e.largestOverRange)} of the loss's range)` : '') +
-      (e.oscillating ? `; ${num(e.alternations)} back-and-forth swings (oscillation)` : '') +
+      (e.oscillating ? `; it oscillates (lag-1 autocorrelation of its residuals ${num(e.lag1Autocorrelation)})` : '') +
       (e.warmup === false ? '; the learning rate starts at its peak (no warmup)' : e.warmup === true ? '; the learning rate has a warmup' : ''),
     next: (e) =>
       e.warmup === false

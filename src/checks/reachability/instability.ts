@@ -5,8 +5,10 @@
  * rolling median, in units of the local robust noise floor (running median of absolute
  * successive differences, scaled to an SD, which a few spikes do not inflate). Spikes are
  * residuals above spikeMultiple noise floors that are also visible on the curve (a minimum
- * share of its range); oscillation is large residuals that alternate in sign from one
- * logged point to the next (overshooting back and forth across the valley).
+ * share of its range); oscillation is a strongly negative lag-1 autocorrelation of the
+ * residuals (the loss overshooting back and forth across the valley at every logged point)
+ * with a typical (median) swing visible on the curve — so it must dominate the run, and be
+ * irregular (two smooth interleaved curves are a logging pattern).
  *
  * Severity: warning; error when at least minSpikes spikes are each half the loss's whole
  * smoothed range or more (training is repeatedly thrown back halfway to its start). With a learning-rate
@@ -14,7 +16,7 @@
  */
 import { MAD_NORMAL_CONSISTENCY, noiseFloor, rollingMedian } from '../../stats/robust.js';
 import { defineCheck } from '../check.js';
-import { finitePoints } from '../series-tools.js';
+import { finitePoints, median } from '../series-tools.js';
 
 export const instability = defineCheck({
   code: 'reachability.instability',
@@ -35,13 +37,18 @@ export const instability = defineCheck({
       value: 0.01,
       why: 'and at least 1% of the logged points: in a 10k-point run a handful of heavy-tail outliers is not instability',
     },
-    oscillationMultiple: {
-      value: 3,
-      why: 'oscillation counts residuals beyond 3 noise floors (normal tail 0.3% each) whose sign flips at the next point',
+    oscillationLag1: {
+      value: -0.3,
+      why:
+        'oscillation = lag-1 autocorrelation of the residuals at or below −0.3 (and 3 standard errors 1/√n below 0): ' +
+        'independent batch noise gives ≈ 0, a loss swinging back and forth at every logged point drives it to −1; ' +
+        'the local noise floor cannot see a sustained swing, because the swing is its own noise',
     },
-    minOscillationRate: {
-      value: 0.05,
-      why: 'sign-flipping pairs of large residuals on 5% of the points: independent noise gives 0.003², i.e. never',
+    interleavedFraction: {
+      value: 0.25,
+      why:
+        'when the even and the odd points each form a curve whose noise is under a quarter of the swing between ' +
+        'them, the swing is deterministic: two interleaved curves, not an optimizer overshooting',
     },
     minSpikeRangeFraction: {
       value: 0.05,
@@ -84,21 +91,24 @@ export const instability = defineCheck({
     // first points would sit far above a median of later points.
     const residual = (i: number) => (scaled[i]! - level[i]!) / noise[i]!;
     const spikes: { step: number; residual: number; size: number }[] = [];
-    let alternations = 0;
     for (let i = half; i < n - half; i++) {
       if (!(noise[i]! > 0)) continue;
       const r = residual(i);
       const size = values[i]! - smooth[i]!;
       if (r > t.spikeMultiple && size >= minSize) spikes.push({ step: steps[i]!, residual: r, size });
-      if (i + 1 < n - half && noise[i + 1]! > 0) {
-        const next = residual(i + 1);
-        const big = (j: number, z: number) => Math.abs(z) > t.oscillationMultiple && Math.abs(values[j]! - smooth[j]!) >= minSize;
-        if (big(i, r) && big(i + 1, next) && Math.sign(r) !== Math.sign(next)) alternations++;
-      }
     }
     const assessed = n - 2 * half;
+    const lag1 = lagOneAutocorrelation(scaled.slice(half, n - half).map((v, j) => v - level[j + half]!));
+    // A swing must be visible on the curve (like a spike), and irregular: two smooth curves
+    // interleaved point by point (two alternating data halves or tasks logged in turn) swing
+    // perfectly regularly, which is a logging pattern, not an optimizer bouncing.
+    const swings = values.slice(half, n - half).map((v, j) => Math.abs(v - smooth[j + half]!));
+    const amplitude = median(swings);
+    const even = values.filter((_, i) => i % 2 === 0);
+    const odd = values.filter((_, i) => i % 2 === 1);
+    const interleaved = Math.max(noiseFloor(even), noiseFloor(odd)) < t.interleavedFraction * amplitude;
+    const oscillating = lag1 <= t.oscillationLag1 && lag1 * Math.sqrt(assessed) <= -3 && amplitude >= minSize && !interleaved;
     const spiky = spikes.length >= t.minSpikes && spikes.length >= t.minSpikeRate * assessed;
-    const oscillating = alternations >= t.minOscillationRate * assessed && alternations >= t.minSpikes;
     if (!spiky && !oscillating) return { status: 'clear' };
     const largestSpike = spikes.reduce<(typeof spikes)[number] | undefined>((a, s) => (!a || s.size > a.size ? s : a), undefined);
     const largest = largestSpike?.size ?? 0;
@@ -128,7 +138,8 @@ export const instability = defineCheck({
             largestOverRange: range > 0 ? largest / range : null,
             largeSpikes: large,
             logScale,
-            alternations,
+            lag1Autocorrelation: lag1,
+            swingAmplitude: amplitude,
             oscillating,
             warmup: warmupOf(evidence.lr?.series),
             ...(evidence.lr ? { lrSeries: evidence.lr.name, peakLr: peakOf(evidence.lr.series) } : {}),
@@ -174,4 +185,20 @@ export function localNoiseFloor(values: readonly number[], window: number): Floa
   const smooth = rollingMedian(differences, window | 1);
   for (let i = 0; i < n; i++) smooth[i] = (MAD_NORMAL_CONSISTENCY * smooth[i]!) / Math.SQRT2;
   return smooth;
+}
+
+/** Pearson lag-1 autocorrelation of residuals (mean removed); NaN with fewer than 3 values or no spread. */
+export function lagOneAutocorrelation(residuals: readonly number[]): number {
+  const n = residuals.length;
+  if (n < 3) return Number.NaN;
+  let mean = 0;
+  for (const r of residuals) mean += r / n;
+  let numerator = 0;
+  let denominator = 0;
+  for (let i = 0; i < n; i++) {
+    const d = residuals[i]! - mean;
+    denominator += d * d;
+    if (i + 1 < n) numerator += d * (residuals[i + 1]! - mean);
+  }
+  return denominator > 0 ? numerator / denominator : Number.NaN;
 }
