@@ -31,7 +31,13 @@ const VAL_LOSS = [
   /^test_loss$/,
 ];
 const LR = [/^(train_)?learning_rate$/, /^(train_)?lr$/, /^lr_[a-z0-9_]+$/, /^learning_rate_.*$/, /^train_lr$/, /^optim_lr$/];
-const GRAD_NORM = [/^(train_)?grad(ient)?_norm$/, /^grad_norm.*$/, /^train_.*grad_norm$/];
+const GRAD_NORM = [
+  /^(train_)?grad(ient)?_norm$/,
+  /^grad_norm.*$/,
+  /^train_.*grad_norm$/,
+  // Lightning's grad_norm(): "grad_2.0_norm_total" (canonical "grad_2_0_norm_total")
+  /^(train_)?grad_\d+(_\d+)?_norm_total$/,
+];
 const EPOCH = [/^(train_)?epoch$/, /^epochs?$/];
 
 /** Validation metrics: evaluation-side series that are neither a loss nor bookkeeping. */

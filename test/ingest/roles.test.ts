@@ -36,6 +36,10 @@ describe('assignRoles', () => {
     });
   });
 
+  it('finds Lightning\'s total gradient norm', () => {
+    expect(assignRoles(runWith(['train_loss', 'grad_2.0_norm/layer.weight', 'grad_2.0_norm_total'])).gradNorm).toBe('grad_2.0_norm_total');
+  });
+
   it('lets configured roles override convention, and the reader override convention', () => {
     const run = runWith(['loss', 'my_val', 'score']);
     run.roles = { valMetrics: ['score'] };
