@@ -154,7 +154,7 @@ export const FINDINGS: Record<string, FindingText> = {
   'reachability.not-converged': {
     summary: (e) =>
       `the ${e.seriesRole} "${e.series}" is still falling at step ${num(e.lastStep)} (Theil–Sen slope ${num(e.slope)} per step, ` +
-      `95% interval [${num(e.slopeLow)}, ${num(e.slopeHigh)}], Mann–Kendall p = ${num(e.trendPValue)}); a ${e.model} fit to the tail predicts ` +
+      `95% interval [${num(e.slopeLow)}, ${num(e.slopeHigh)}], Mann–Kendall p = ${num(e.trendPValue)}); ${e.model === 'exponential' ? 'an' : 'a'} ${e.model} fit to the tail predicts ` +
       `${num(e.predictedAt2x)} [${num(e.predictedAt2xLow)}, ${num(e.predictedAt2xHigh)}] at 2× the steps and ` +
       `${num(e.predictedAt4x)} [${num(e.predictedAt4xLow)}, ${num(e.predictedAt4xHigh)}] at 4×, from ${num(e.fittedAtLastStep)} now ` +
       `(expected gain at 2×: ${pct(e.relativeGainAt2x)}` +
