@@ -41,7 +41,7 @@ export function evidenceOf(run: Run): RunEvidence {
     lookup(run, CLASS_KEYS) ??
     (id2label && typeof id2label === 'object' && !Array.isArray(id2label) ? Object.keys(id2label).length || undefined : undefined);
   if (classes !== undefined && classes > 1) evidence.classes = classes;
-  const evalSize = lookup(run, EVAL_SIZE_KEYS);
+  const evalSize = lookup(run, EVAL_SIZE_KEYS) ?? evalSizeFromThroughput(run);
   if (evalSize !== undefined) evidence.evalSize = evalSize;
   const perTask = lmEvalSampleCounts(run);
   if (perTask) {
@@ -61,6 +61,38 @@ export function evidenceOf(run: Run): RunEvidence {
     }
   }
   return evidence;
+}
+
+/**
+ * The Hugging Face Trainer logs, with every evaluation, `eval_runtime` (seconds, rounded to
+ * 4 decimals) and `eval_samples_per_second` (= items / runtime, rounded to 3 decimals): their
+ * product is the number of evaluation items up to those roundings. Each evaluation bounds the
+ * count to an interval; the count is taken only when the intersection of all the intervals
+ * holds exactly one whole number. Used only when the run does not state its eval size.
+ */
+function evalSizeFromThroughput(run: Run): number | undefined {
+  const find = (pattern: RegExp) => Object.keys(run.series).find((name) => pattern.test(name));
+  const runtimeName = find(/^eval[_/]runtime$/);
+  const rateName = find(/^eval[_/]samples_per_second$/);
+  if (!runtimeName || !rateName) return undefined;
+  const runtime = run.series[runtimeName]!;
+  const rate = run.series[rateName]!;
+  let low = Number.NEGATIVE_INFINITY;
+  let high = Number.POSITIVE_INFINITY;
+  let evaluations = 0;
+  for (let i = 0; i < Math.min(runtime.values.length, rate.values.length); i++) {
+    const seconds = runtime.values[i]!;
+    const perSecond = rate.values[i]!;
+    if (!(seconds > 0) || !(perSecond > 0) || runtime.steps[i] !== rate.steps[i]) continue;
+    // Half a unit in the last place of each rounded factor, propagated to the product.
+    const slack = 5e-5 * (perSecond + 5e-4) + 5e-4 * (seconds + 5e-5);
+    low = Math.max(low, seconds * perSecond - slack);
+    high = Math.min(high, seconds * perSecond + slack);
+    evaluations++;
+  }
+  if (evaluations === 0) return undefined;
+  const first = Math.ceil(low);
+  return first === Math.floor(high) && first > 0 ? first : undefined;
 }
 
 /**
