@@ -68,6 +68,11 @@ describe('reachability.stall', () => {
     expect(outcome.status).toBe('problem');
   });
 
+  it('does not call a run that learned early and then got worse a stall', () => {
+    const values = steps.map((_, i) => (i < 20 ? 2.3 - 1.2 * (i / 20) : 1.1 + 0.8 * ((i - 20) / 180)));
+    expect(evaluate(stall, runWithSeries('learned-then-worse', { loss: [steps, values] }))).toEqual({ status: 'clear' });
+  });
+
   it('fires on the real stalled example (torch SummaryWriter, SGD lr 1e-5)', async () => {
     const { runs } = await ingest([path.join(REPO, 'examples/runs/torch-tensorboard-stall')]);
     const run = runs[0]!;

@@ -39,6 +39,11 @@ describe('evaluation size from the Trainer\'s speed metrics', () => {
     expect(evidenceOf(run).evalSize).toBe(1999);
   });
 
+  it('finds the 1,000-item evaluation of the real healthy example', async () => {
+    const { runs } = await ingest([path.join(REPO, 'examples/runs/hf-healthy/trainer_state.json')]);
+    expect(evidenceOf(runs[0]!).evalSize).toBe(1000);
+  });
+
   it('finds the suite\'s 2,000-item evaluation in a real Trainer log', async () => {
     const { runs } = await ingest([path.join(REPO, 'test/fixtures/diagnosis-suite/runs/below-chance-hf')]);
     const evidence = evidenceOf(runs[0]!);

@@ -58,6 +58,17 @@ export const instability = defineCheck({
       value: 0.5,
       why: 'spikes of half the loss\'s whole smoothed range throw training back halfway to where it started; several of them (minSpikes) make the run\'s end state a matter of luck',
     },
+    regressionFraction: {
+      value: 0.25,
+      why:
+        'the smoothed training loss ending above its best by a quarter of all the progress made: at a fixed or ' +
+        'falling learning rate the training loss of a well-set optimizer does not climb back (Tuning Playbook: ' +
+        'a training loss that gets worse is the first sign of a learning rate too high)',
+    },
+    regressionNoiseMultiple: {
+      value: 3,
+      why: 'and by 3 standard errors of the difference of the two window medians, so that noise is not called a regression',
+    },
     window: { value: 21, why: 'a 21-point running median is the local level: it ignores up to 10 consecutive spikes' },
     minPoints: { value: 30, why: 'a noise floor and a running median need at least 30 points' },
   },
@@ -109,13 +120,14 @@ export const instability = defineCheck({
     const interleaved = Math.max(noiseFloor(even), noiseFloor(odd)) < t.interleavedFraction * amplitude;
     const oscillating = lag1 <= t.oscillationLag1 && lag1 * Math.sqrt(assessed) <= -3 && amplitude >= minSize && !interleaved;
     const spiky = spikes.length >= t.minSpikes && spikes.length >= t.minSpikeRate * assessed;
-    if (!spiky && !oscillating) return { status: 'clear' };
+    const regression = regressionOf(values, smooth, window, overall, evidence.lr?.series, steps, t);
+    if (!spiky && !oscillating && !regression) return { status: 'clear' };
     const largestSpike = spikes.reduce<(typeof spikes)[number] | undefined>((a, s) => (!a || s.size > a.size ? s : a), undefined);
     const largest = largestSpike?.size ?? 0;
     const largestStep = largestSpike?.step ?? null;
     // Error: the loss is thrown back at least halfway to where it started, repeatedly.
     const large = spikes.filter((spike) => spike.size >= t.errorRangeFraction * range).length;
-    const severity = range > 0 && large >= t.minSpikes ? 'error' : 'warning';
+    const severity = (range > 0 && large >= t.minSpikes) || (regression?.share ?? 0) >= 2 * t.regressionFraction ? 'error' : 'warning';
     return {
       status: 'problem',
       findings: [
@@ -141,6 +153,10 @@ export const instability = defineCheck({
             lag1Autocorrelation: lag1,
             swingAmplitude: amplitude,
             oscillating,
+            regressed: regression !== undefined,
+            ...(regression
+              ? { bestSmoothedLoss: regression.best, bestStep: regression.bestStep, finalLoss: regression.final, regressionShare: regression.share }
+              : {}),
             warmup: warmupOf(evidence.lr?.series),
             ...(evidence.lr ? { lrSeries: evidence.lr.name, peakLr: peakOf(evidence.lr.series) } : {}),
           },
@@ -150,6 +166,53 @@ export const instability = defineCheck({
     };
   },
 });
+
+/**
+ * The training loss climbing back after its best: the smoothed curve's minimum lies before the
+ * last quarter of the run, and the final level (median of the last 10 %) sits above it by a
+ * `regressionFraction` share of all the progress made, beyond `regressionNoiseMultiple`
+ * standard errors. Not when the learning rate was raised after the minimum (a warm restart
+ * makes the loss rise on purpose) nor when it was annealed to half or less since (then a too
+ * high rate cannot be the cause).
+ */
+function regressionOf(
+  values: readonly number[],
+  smooth: Float64Array,
+  window: number,
+  noise: number,
+  lr: Parameters<typeof finitePoints>[0] | undefined,
+  steps: readonly number[],
+  t: { regressionFraction: number; regressionNoiseMultiple: number },
+): { best: number; bestStep: number; final: number; share: number } | undefined {
+  const n = values.length;
+  const half = (window - 1) / 2;
+  let bestIndex = -1;
+  for (let i = half; i < n - half; i++) if (bestIndex < 0 || smooth[i]! < smooth[bestIndex]!) bestIndex = i;
+  if (bestIndex < 0 || bestIndex >= 0.75 * n) return undefined;
+  const initial = median(values.slice(0, Math.max(3, Math.ceil(0.02 * n))));
+  const tailValues = values.slice(-Math.max(3, Math.ceil(0.1 * n)));
+  const final = median(tailValues);
+  const best = smooth[bestIndex]!;
+  const progress = initial - best;
+  if (!(progress > 0)) return undefined;
+  const standardError = 1.253 * noise * Math.sqrt(1 / tailValues.length + 1 / window);
+  const rise = final - best;
+  if (rise < t.regressionFraction * progress || rise <= t.regressionNoiseMultiple * standardError) return undefined;
+  if (lr) {
+    const rates = finitePoints(lr);
+    const at = (step: number) => {
+      let value = Number.NaN;
+      for (let i = 0; i < rates.steps.length && rates.steps[i]! <= step; i++) value = rates.values[i]!;
+      return value;
+    };
+    const atBest = at(steps[bestIndex]!);
+    const atEnd = rates.values.at(-1) ?? Number.NaN;
+    // Raised after the minimum: a warm restart climbs on purpose. Annealed to half or less: the
+    // climb cannot come from a rate too high (data order or a changing objective, not this check).
+    if (atEnd > 1.1 * atBest || atEnd < 0.5 * atBest) return undefined;
+  }
+  return { best, bestStep: steps[bestIndex]!, final, share: rise / progress };
+}
 
 function peakOf(series: Parameters<typeof finitePoints>[0]): number {
   return finitePoints(series).values.reduce((a, v) => (v > a ? v : a), Number.NEGATIVE_INFINITY);

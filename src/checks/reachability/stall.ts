@@ -27,14 +27,22 @@ export const stall = defineCheck({
     if (!train) return { status: 'unknown', missing: 'a training-loss series' };
     const { steps, values } = finitePoints(train.series);
     if (values.length < 10) return { status: 'unknown', missing: 'at least 10 finite training-loss points' };
-    const start = head(values, 0.1);
-    const end = tail(values, 0.1);
+    // The loss where training started (the first 2 % of points, at least 3), against the
+    // lowest level it reached (the best window of 10 % of the points): a run that learned
+    // and then got worse did not stall (instability and divergence judge that), and one
+    // that learned early in a long run must not have its start averaged with its progress.
+    const start = head(values, 0.02);
+    const windowLength = Math.max(3, Math.ceil(values.length * 0.1));
+    let best = Number.POSITIVE_INFINITY;
+    for (let i = 0; i + windowLength <= values.length; i += Math.max(1, Math.floor(windowLength / 4))) {
+      best = Math.min(best, median(values.slice(i, i + windowLength)));
+    }
     const initial = median(start);
-    const final = median(end);
+    const final = median(tail(values, 0.1));
     const noise = noiseFloor(values);
     // Standard error of the difference of two window medians (median SE ≈ 1.253 σ/√n).
-    const standardError = 1.253 * noise * Math.sqrt(1 / start.length + 1 / end.length);
-    const drop = initial - final;
+    const standardError = 1.253 * noise * Math.sqrt(1 / start.length + 1 / windowLength);
+    const drop = initial - best;
     const relativeDrop = initial !== 0 ? drop / Math.abs(initial) : 0;
     const chance = evidence.classes && evidence.classes > 1 ? Math.log(evidence.classes) : undefined;
     const moved = relativeDrop >= t.minRelativeDrop && drop > t.noiseMultiple * standardError;
@@ -50,6 +58,7 @@ export const stall = defineCheck({
           evidence: {
             series: train.name,
             initialLoss: initial,
+            bestLoss: best,
             finalLoss: final,
             relativeDrop,
             noiseFloor: noise,

@@ -78,8 +78,10 @@ describe('observation.small-eval', () => {
     if (outcome.status === 'clear') expect(outcome.findings![0]!.evidence.step).toBe(evalSteps.at(-2));
   });
 
-  it('on the real healthy example (eval size not logged): unknown', async () => {
-    expect(evaluate(smallEval, await exampleRun('hf-healthy', 'hf-trainer')).status).toBe('unknown');
+  it('on the real healthy example: the 1,000-item eval set (recovered from the Trainer\'s speed metrics) gives an info interval', async () => {
+    const outcome = evaluate(smallEval, await exampleRun('hf-healthy', 'hf-trainer'));
+    expect(outcome.status).toBe('clear');
+    if (outcome.status === 'clear') expect(outcome.findings![0]!).toMatchObject({ severity: 'info' });
   });
 
   it.skipIf(!hasSuiteCase('small-eval-jsonl'))('on the suite: warns on the 30-item eval, info on the 2000-item healthy run', async () => {

@@ -20,6 +20,23 @@ describe('reachability.instability (synthetic)', () => {
     expect(evaluate(instability, runWithSeries('tails', { train_loss_step: [steps, values] })).status).toBe('clear');
   });
 
+  it('fires when the training loss climbs back from its best at a constant rate, not when the rate annealed', () => {
+    const random = noise(7);
+    // falls to 1.0 by 40 % of the run, then climbs back to about 1.6: the optimizer is thrown out of the valley
+    const values = steps.map((t, i) => (i < 160 ? 2.3 - 1.3 * (i / 160) : 1.0 + 0.6 * ((i - 160) / 240)) * (1 + 0.03 * (random() - 0.5)));
+    const constant = evaluate(instability, runWithSeries('climb', { loss: [steps, values], learning_rate: [steps, constantLr] }));
+    expect(constant.status).toBe('problem');
+    if (constant.status === 'problem') {
+      expect(constant.findings[0]!.evidence).toMatchObject({ regressed: true, spikes: 0 });
+      expect(constant.findings[0]!.evidence.regressionShare as number).toBeGreaterThan(0.4);
+    }
+    const annealed = steps.map((_, i) => 1e-3 * (1 - i / steps.length));
+    expect(evaluate(instability, runWithSeries('climb-annealed', { loss: [steps, values], learning_rate: [steps, annealed] })).status).toBe('clear');
+    // a healthy curve that flattens does not climb back
+    const flat = decayingLoss(steps, 2.3, 1.0, 150, 0.03, 8);
+    expect(evaluate(instability, runWithSeries('flat', { loss: [steps, flat], learning_rate: [steps, constantLr] })).status).toBe('clear');
+  });
+
   it('warns on recurring spikes well above the noise floor, with their steps, and reports no warmup', () => {
     const values = decayingLoss(steps, 2.3, 0.4, 300, 0.05, 3);
     for (const i of [100, 160, 220, 280, 340]) values[i] = values[i]! + 0.4;
