@@ -67,7 +67,7 @@ export const FINDINGS: Record<string, FindingText> = {
   },
   'reachability.stall': {
     summary: (e) =>
-      `training loss went from ${num(e.initialLoss)} to ${num(e.finalLoss)} (${pct(e.relativeDrop)} lower)` +
+      `training loss started at ${num(e.initialLoss)}, its best level was ${num(e.bestLoss)} (${pct(e.relativeDrop)} lower) and it ended at ${num(e.finalLoss)}` +
       (e.chanceLoss !== undefined ? `; chance loss is ${num(e.chanceLoss)}` : ''),
     next: () => 'raise the learning rate (sweep it over 2–3 orders of magnitude upward) and check that gradients reach every layer',
   },

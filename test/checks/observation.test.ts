@@ -15,15 +15,35 @@ function outcome(series: Record<string, [number[], number[]]>) {
 }
 
 describe('observation.eval-frozen', () => {
-  it('fires when every evaluation reports the same accuracy while training moves', () => {
+  it('fires when every evaluation reports the same numbers while training moves', () => {
     const result = outcome({
       loss: [steps, decayingLoss(steps, 2.3, 0.3, 200, 0.05, 1)],
       eval_accuracy: [evalSteps, evalSteps.map(() => 0.1)],
-      eval_loss: [evalSteps, decayingLoss(evalSteps, 2.3, 0.5, 200, 0.01, 2)],
+      eval_loss: [evalSteps, evalSteps.map(() => 2.3)],
     });
     expect(result.status).toBe('problem');
     if (result.status !== 'problem') return;
-    expect(result.findings.map((f) => f.evidence.series)).toEqual(['eval_accuracy']);
+    expect(result.findings.map((f) => f.evidence.series).sort()).toEqual(['eval_accuracy', 'eval_loss']);
+  });
+
+  it('stays silent on an accuracy stuck at the majority class while the eval loss moves (the eval sees new weights)', () => {
+    expect(
+      outcome({
+        loss: [steps, decayingLoss(steps, 2.3, 0.3, 200, 0.05, 1)],
+        eval_accuracy: [evalSteps, evalSteps.map(() => 0.1)],
+        eval_loss: [evalSteps, decayingLoss(evalSteps, 2.3, 0.5, 200, 0.01, 2)],
+      }).status,
+    ).toBe('clear');
+  });
+
+  it('stays silent when one metric is constant by nature while another evaluation moves (an RL episode length)', () => {
+    expect(
+      outcome({
+        loss: [steps, decayingLoss(steps, 2.3, 0.3, 200, 0.05, 1)],
+        'eval/mean_ep_length': [evalSteps, evalSteps.map(() => 720)],
+        'eval/mean_reward': [evalSteps, evalSteps.map((s) => -250 + s / 100)],
+      }).status,
+    ).toBe('clear');
   });
 
   it('stays silent when evaluations change', () => {

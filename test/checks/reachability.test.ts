@@ -62,10 +62,21 @@ describe('reachability.stall', () => {
     expect(outcome.findings[0]!.evidence.chanceLoss).toBeCloseTo(Math.log(10), 10);
   });
 
-  it('does not call noise progress: a 6% drop inside very large noise is a stall', () => {
+  it('does not call noise progress: a 6% drop inside very large noise is not called a clear run', () => {
     const noisy = decayingLoss(steps, 2.3, 2.16, 400, 0.6, 6);
     const outcome = evaluate(stall, runWithSeries('noisy', { loss: [steps, noisy] }));
-    expect(outcome.status).toBe('problem');
+    expect(outcome.status).not.toBe('clear');
+  });
+
+  it('has nothing to say about a loss that is zero or changes sign (a policy-gradient objective)', () => {
+    expect(evaluate(stall, runWithSeries('zero', { loss: [steps, steps.map(() => 0)] })).status).toBe('unknown');
+    expect(evaluate(stall, runWithSeries('grpo', { loss: [steps, steps.map((_, i) => (i % 3 === 0 ? -1e-4 : 1e-4))] })).status).toBe('unknown');
+  });
+
+  it('does not call a large drop measured on a few noisy points a stall: it cannot tell', () => {
+    const few = range(12, 100);
+    const values = [3.4, 3.1, 3.6, 2.9, 3.2, 2.7, 3.0, 2.5, 2.9, 2.6, 2.8, 2.7];
+    expect(evaluate(stall, runWithSeries('few', { loss: [few, values] })).status).toBe('unknown');
   });
 
   it('does not call a run that learned early and then got worse a stall', () => {

@@ -27,9 +27,14 @@ export const evalFrozen = defineCheck({
       const first = values[0]!;
       return values.every((v) => Math.abs(v - first) <= t.relativeTolerance * Math.max(1, Math.abs(first)));
     });
-    const assessable = evals.some(({ series }) => finitePoints(series).values.length >= t.minEvaluations);
-    if (!assessable) return { status: 'unknown', missing: `at least ${t.minEvaluations} evaluations` };
-    if (frozen.length === 0 || !trainMoved) return { status: 'clear' };
+    if (!evals.some(({ series }) => finitePoints(series).values.length >= t.minEvaluations)) {
+      return { status: 'unknown', missing: `at least ${t.minEvaluations} evaluations` };
+    }
+    // One evaluation series that changes proves the evaluation sees the new weights; a metric
+    // that stays put beside it is constant by nature (an episode length capped by the
+    // environment, a count of items), not a frozen evaluation.
+    const assessed = evals.filter(({ series }) => finitePoints(series).values.length >= t.minEvaluations);
+    if (frozen.length === 0 || frozen.length < assessed.length || !trainMoved) return { status: 'clear' };
     return {
       status: 'problem',
       findings: frozen.map(({ name, series }) => ({

@@ -44,9 +44,26 @@ export const stall = defineCheck({
     const standardError = 1.253 * noise * Math.sqrt(1 / start.length + 1 / windowLength);
     const drop = initial - best;
     const relativeDrop = initial !== 0 ? drop / Math.abs(initial) : 0;
+    // A loss that is zero (or numerically nothing) throughout is not a learning curve: policy-
+    // gradient objectives such as GRPO's log a loss near 0 by construction.
+    // The drop is measured relative to the starting level, which needs a positive loss (cross-
+    // entropy, MSE…). Policy-gradient objectives such as GRPO's hover around 0 and change
+    // sign by construction; they have no level to stall at.
+    if (values.some((v) => v < 0) || values.every((v) => v === 0)) {
+      return { status: 'unknown', missing: 'a positive training loss (this one is zero or changes sign, as policy-gradient objectives do)' };
+    }
     const chance = evidence.classes && evidence.classes > 1 ? Math.log(evidence.classes) : undefined;
-    const moved = relativeDrop >= t.minRelativeDrop && drop > t.noiseMultiple * standardError;
-    if (moved) return { status: 'clear' };
+    // A stall is a loss that stayed where it started: a small drop. A larger drop counts as
+    // progress only when noise cannot explain it; when it can (a few noisy points at the
+    // start), the run shows neither a stall nor progress, and the check says so.
+    const significant = drop > t.noiseMultiple * standardError;
+    if (relativeDrop >= t.minRelativeDrop) {
+      if (significant) return { status: 'clear' };
+      return {
+        status: 'unknown',
+        missing: `more training-loss points at the start: a ${(100 * relativeDrop).toFixed(1)}% drop is within ${t.noiseMultiple} standard errors of the noise`,
+      };
+    }
     return {
       status: 'problem',
       findings: [
