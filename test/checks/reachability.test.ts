@@ -32,13 +32,23 @@ describe('reachability.divergence', () => {
     expect(outcome.findings[0]).toMatchObject({ code: 'reachability.divergence', severity: 'error', evidence: { step: steps[120], nonFiniteCount: 80 } });
   });
 
-  it('fires on an explosion far above the initial loss, not on a 3× bump', () => {
+  it('fires on an explosion far above the initial loss, not on a 3× bump nor on a single hard batch', () => {
     const exploding = decayingLoss(steps, 2.3, 0.4, 400, 0.05, 3);
-    exploding[150] = 2.3 * 40;
+    for (let i = 150; i < 170; i++) exploding[i] = 2.3 * 40;
     expect(evaluate(divergence, runWithSeries('boom', { loss: [steps, exploding] })).status).toBe('problem');
     const bump = decayingLoss(steps, 2.3, 0.4, 400, 0.05, 3);
-    bump[150] = 2.3 * 3;
+    for (let i = 150; i < 170; i++) bump[i] = 2.3 * 3;
     expect(evaluate(divergence, runWithSeries('bump', { loss: [steps, bump] })).status).toBe('clear');
+    const oneBatch = decayingLoss(steps, 2.3, 0.4, 400, 0.05, 3);
+    oneBatch[150] = 2.3 * 40;
+    expect(evaluate(divergence, runWithSeries('one-batch', { loss: [steps, oneBatch] })).status).toBe('clear');
+  });
+
+  it('does not take a high first logged loss (the start of training) for an explosion', () => {
+    // the Gemma run of the corpus logs 14.8 first, then 0.77
+    const values = decayingLoss(steps, 0.8, 0.4, 400, 0.05, 4);
+    values[0] = 14.8;
+    expect(evaluate(divergence, runWithSeries('high-start', { loss: [steps, values] })).status).toBe('clear');
   });
 
   it('says what it needs when there is no training loss', () => {

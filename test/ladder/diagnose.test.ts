@@ -64,11 +64,13 @@ describe('the verdict engine', () => {
   });
 
   it('lets thresholds be overridden by name', () => {
-    const values = decayingLoss(steps, 2.3, 0.3, 300, 0.05, 5);
-    values[100] = 2.3 * 5;
-    const run = withRoles(runWithSeries('bump', { loss: [steps, values] }));
-    expect(diagnoseRun(run).verdict.layer).toBe('none');
-    expect(diagnoseRun(run, { thresholds: { 'reachability.divergence': { explosionFactor: 4 } } }).verdict.layer).toBe('reachability');
+    // an 8% drop: progress at the default 5%, a stall when a researcher asks for 10%
+    const values = decayingLoss(steps, 2.3, 2.1, 300, 0.002, 5);
+    const run = withRoles(runWithSeries('slow', { loss: [steps, values] }));
+    expect(diagnoseRun(run).findings.map((f) => f.code)).not.toContain('reachability.stall');
+    const strict = diagnoseRun(run, { thresholds: { 'reachability.stall': { minRelativeDrop: 0.1 } } });
+    expect(strict.verdict.layer).toBe('reachability');
+    expect(strict.findings.map((f) => f.code)).toContain('reachability.stall');
   });
 
   it('writes the ladder.diagnosis/v1 contract', () => {

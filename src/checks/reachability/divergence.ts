@@ -4,6 +4,7 @@
  * reach, and nothing about the architecture can be concluded from this run.
  */
 import { defineCheck } from '../check.js';
+import { rollingMedian } from '../../stats/robust.js';
 import { finitePoints, head, median } from '../series-tools.js';
 
 export const divergence = defineCheck({
@@ -31,9 +32,16 @@ export const divergence = defineCheck({
       }
     }
     const finite = finitePoints(train.series);
-    const initial = median(head(finite.values, 0.05));
-    const peakIndex = finite.values.reduce((best, v, i) => (v > finite.values[best]! ? i : best), 0);
-    const peak = finite.values[peakIndex]!;
+    // The start is the first 2% of the points (at least 3); the explosion is looked for after
+    // it, on a running median, so that a high first logged loss (the start of training) or a
+    // single hard batch (grad-spikes and instability judge those) is not called a blow-up.
+    const start = head(finite.values, 0.02);
+    const initial = median(start);
+    const window = Math.max(3, Math.min(21, 2 * Math.floor(finite.values.length / 100) + 1));
+    const smooth = rollingMedian(finite.values, window);
+    let peakIndex = -1;
+    for (let i = start.length; i < smooth.length; i++) if (peakIndex < 0 || smooth[i]! > smooth[peakIndex]!) peakIndex = i;
+    const peak = peakIndex >= 0 ? smooth[peakIndex]! : Number.NaN;
     const exploded = initial > 0 && peak > t.explosionFactor * initial;
     if (nonFinite === 0 && !exploded) return { status: 'clear' };
     const step = nonFinite > 0 ? steps[firstNonFinite]! : finite.steps[peakIndex]!;
