@@ -29,8 +29,10 @@ async function main(): Promise<void> {
   md += '| run | format | verdict | obs / reach / inst / perc | top finding |\n|---|---|---|---|---|\n';
   for (const { run, diagnosis } of rows) {
     const statuses = diagnosis.layers.map((l) => l.status).join(' / ');
+    // The finding behind the verdict first, then the most severe of the others.
     const severityRank = { error: 0, warning: 1, info: 2 } as const;
-    const top = [...diagnosis.findings].sort((a, b) => severityRank[a.severity] - severityRank[b.severity])[0];
+    const rank = (f: (typeof diagnosis.findings)[number]) => (f.layer === diagnosis.verdict.layer ? 0 : 3) + severityRank[f.severity];
+    const top = [...diagnosis.findings].sort((a, b) => rank(a) - rank(b))[0];
     const finding = top ? `${top.severity} \`${top.code}\`: ${top.summary}` : '—';
     md += `| ${cell(run.id)} | ${run.format} | **${diagnosis.verdict.layer}** | ${statuses} | ${cell(finding)} |\n`;
   }
