@@ -22,6 +22,8 @@ const RolesSchema = z
 
 export const ConfigSchema = z.looseObject({
   roles: RolesSchema.optional(),
+  /** Check thresholds: `{ "reachability.stall": { minRelativeDrop: 0.1 } }`. */
+  thresholds: z.record(z.string(), z.record(z.string(), z.number())).optional(),
 });
 
 export type LadderConfig = z.infer<typeof ConfigSchema>;

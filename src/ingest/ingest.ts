@@ -29,6 +29,8 @@ export interface IngestResult {
   root: string;
   runs: Run[];
   issues: IngestIssue[];
+  /** The ladder.yaml that applies to each run (nearest folder up), by run id. */
+  configs: Record<string, LadderConfig>;
 }
 
 /** The deepest folder containing every path (the root ids and issue paths are relative to). */
@@ -197,6 +199,19 @@ export async function ingest(paths: string[], options: IngestOptions = {}): Prom
 
   const { files } = await walk(paths, root, issue);
   const configFiles = files.filter((file) => file.name === CONFIG_FILE);
+  // A run given as a file still gets the ladder.yaml beside it.
+  for (const start of paths) {
+    const candidate = path.join(path.dirname(path.resolve(start)), CONFIG_FILE);
+    if (configFiles.some((file) => file.path === candidate)) continue;
+    try {
+      const stat = await fs.stat(candidate);
+      if (stat.isFile() && !(await fs.stat(path.resolve(start))).isDirectory()) {
+        configFiles.push({ path: candidate, rel: relativeTo(root, candidate), name: CONFIG_FILE, dir: path.dirname(candidate), size: stat.size });
+      }
+    } catch {
+      // no ladder.yaml there
+    }
+  }
   const configs = await loadConfigs(configFiles, issue);
   const pool = new Pool(
     files.filter((file) => file.name !== CONFIG_FILE),
@@ -242,6 +257,7 @@ export async function ingest(paths: string[], options: IngestOptions = {}): Prom
 
   const byFormat = new Map(readers.map((reader) => [reader.format, reader]));
   const runs: Run[] = [];
+  const runConfigs: Record<string, LadderConfig> = {};
   for (const claim of claims) {
     const reader = byFormat.get(claim.format)!;
     let read: Run[];
@@ -262,13 +278,14 @@ export async function ingest(paths: string[], options: IngestOptions = {}): Prom
         run.hparams = { ...values, ...run.hparams };
         run.paths.push(file.rel);
       }
+      if (config) runConfigs[run.id] = config;
       checkSeries(run, issue);
       run.roles = assignRoles(run, configuredRoles(config));
       reportUnknownRoleSeries(run, configuredRoles(config), issue);
       runs.push(run);
     }
   }
-  return { root, runs, issues };
+  return { root, runs, issues, configs: runConfigs };
 }
 
 /** Side files holding a run's hyperparameters, by the names training scripts commonly use. */

@@ -1,4 +1,6 @@
+import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { scratch } from '../support/files.js';
 import { describe, expect, it } from 'vitest';
 import { REPO } from '../support/corpus.js';
 import { hasStackTrace, ladder } from '../support/cli.js';
@@ -40,6 +42,28 @@ describe('ladder diagnose', () => {
     const lines = result.stdout.split('\n');
     expect(lines[1]).toMatch(/^ {2}verdict: reachability/);
     expect(hasStackTrace(result.stdout + result.stderr)).toBe(false);
+  });
+
+  it('lets thresholds be overridden from the command line and from ladder.yaml, and refuses unknown ones', () => {
+    const healthy = path.join(examples, 'hf-healthy/trainer_state.json');
+    const verdictOf = (result: { stdout: string }) => JSON.parse(result.stdout).verdict.layer;
+    expect(verdictOf(ladder(['diagnose', '--json', healthy]))).toBe('none');
+    // asking for a 99% drop makes any run a stall
+    const strict = ladder(['diagnose', '--json', '--threshold', 'reachability.stall.minRelativeDrop=0.99', healthy]);
+    expect(verdictOf(strict)).toBe('reachability');
+
+    const dir = path.join(scratch('diagnose-config'), 'run');
+    cpSync(path.join(examples, 'hf-healthy'), dir, { recursive: true });
+    writeFileSync(path.join(dir, 'ladder.yaml'), 'thresholds:\n  reachability.stall:\n    minRelativeDrop: 0.99\n');
+    const fromYaml = ladder(['diagnose', '--json', path.join(dir, 'trainer_state.json')]);
+    expect(fromYaml.status, fromYaml.stderr).toBe(0);
+    expect(verdictOf(fromYaml)).toBe('reachability');
+
+    for (const bad of ['reachability.nope.x=1', 'reachability.stall.nope=1', 'reachability.stall.minRelativeDrop=abc', 'oops']) {
+      const result = ladder(['diagnose', '--threshold', bad, healthy]);
+      expect(result.status, bad).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }
   });
 
   it('a path with no runs is a one-line error', () => {

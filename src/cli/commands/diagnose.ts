@@ -2,11 +2,12 @@ import { parseArgs } from 'node:util';
 import { ingest } from '../../ingest/ingest.js';
 import { diagnoseRun, type Diagnosis } from '../../ladder/diagnose.js';
 import { LAYERS, type Layer } from '../../ladder/layers.js';
+import { checkOverrides, mergeOverrides, parseOverride, type ThresholdOverrides } from '../../ladder/thresholds.js';
 import { DIAGNOSES_SCHEMA, diagnosisToJson } from '../../ladder/to-json.js';
 import { UsageError } from '../errors.js';
 import { paint, type Terminal } from '../terminal.js';
 
-export const diagnoseHelp = `Usage: ladder diagnose PATH... [--json] [--fail-on LAYER|any]
+export const diagnoseHelp = `Usage: ladder diagnose PATH... [--json] [--fail-on LAYER|any] [--threshold CODE.NAME=VALUE]...
 
 Reads every run under the given paths and diagnoses each on its own, reasoning backwards:
 observation, then reachability, then instantiation, then perception. Prints the verdict
@@ -17,6 +18,9 @@ Options:
   --json             print ladder.diagnosis/v1 (one run) or ladder.diagnoses/v1 (several)
   --fail-on LAYER    exit 1 when a verdict is LAYER or a layer before it (observation,
                      reachability, instantiation, perception), or any failing layer (any)
+  --threshold CODE.NAME=VALUE
+                     override a check's threshold, e.g. reachability.stall.minRelativeDrop=0.1
+                     (repeatable; also \`thresholds:\` in ladder.yaml beside the runs)
   -h, --help         show this help
 `;
 
@@ -51,6 +55,7 @@ export async function diagnoseCommand(args: string[], term: Terminal): Promise<n
     options: {
       json: { type: 'boolean', default: false },
       'fail-on': { type: 'string' },
+      threshold: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -64,12 +69,26 @@ export async function diagnoseCommand(args: string[], term: Terminal): Promise<n
     throw new UsageError(`--fail-on takes one of ${LAYERS.join(', ')} or any (got ${failOn})`);
   }
   if (positionals.length === 0) throw new UsageError('diagnose needs at least one path, e.g. `ladder diagnose examples/runs`');
+  const fromFlags: ThresholdOverrides = {};
+  for (const text of values.threshold ?? []) {
+    const parsed = parseOverride(text);
+    if (typeof parsed === 'string') throw new UsageError(parsed);
+    (fromFlags[parsed.code] ??= {})[parsed.name] = parsed.value;
+  }
+  const flagError = checkOverrides(fromFlags);
+  if (flagError) throw new UsageError(`--threshold: ${flagError}`);
   const result = await ingest(positionals);
+  for (const [runId, config] of Object.entries(result.configs)) {
+    const error = config.thresholds ? checkOverrides(config.thresholds) : undefined;
+    if (error) throw new UsageError(`ladder.yaml for run ${runId}: ${error}; fix the thresholds section`);
+  }
   if (result.runs.length === 0) {
     const first = result.issues.find((issue) => issue.severity === 'error');
     throw new UsageError(first ? `cannot read '${first.file}': ${first.message}` : `no runs found under ${positionals.join(', ')}`);
   }
-  const diagnoses = result.runs.map((run) => diagnoseRun(run));
+  const diagnoses = result.runs.map((run) =>
+    diagnoseRun(run, { thresholds: mergeOverrides(result.configs[run.id]?.thresholds, fromFlags) }),
+  );
   if (values.json) {
     const docs = diagnoses.map((d) => diagnosisToJson(d, result.issues));
     term.out(JSON.stringify(docs.length === 1 ? docs[0] : { schema: DIAGNOSES_SCHEMA, diagnoses: docs }) + '\n');
