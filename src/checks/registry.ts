@@ -19,8 +19,9 @@ import { scheduleNeverDecays } from './reachability/schedule-never-decays.js';
 import { notConverged } from './reachability/not-converged.js';
 import { overfitting } from './reachability/overfitting.js';
 import { noisyLabels } from './reachability/noisy-labels.js';
+import { collapse } from './reachability/collapse.js';
 
-export const CHECKS = [evalFrozen, belowChance, lossMetricDisagree, valBetterThanTrain, smallEval, divergence, stall, frozenAfterBlowup, gradSpikes, instability, badInitLoss, clippingAlways, scheduleNeverDecays, notConverged, overfitting, noisyLabels] as const satisfies readonly AnyCheck[];
+export const CHECKS = [evalFrozen, belowChance, lossMetricDisagree, valBetterThanTrain, smallEval, divergence, stall, collapse, frozenAfterBlowup, gradSpikes, instability, badInitLoss, clippingAlways, scheduleNeverDecays, notConverged, overfitting, noisyLabels] as const satisfies readonly AnyCheck[];
 
 export function checkByCode(code: string): AnyCheck {
   const found = (CHECKS as readonly AnyCheck[]).find((check) => check.code === code);

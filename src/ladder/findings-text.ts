@@ -71,6 +71,12 @@ export const FINDINGS: Record<string, FindingText> = {
       (e.chanceLoss !== undefined ? `; chance loss is ${num(e.chanceLoss)}` : ''),
     next: () => 'raise the learning rate (sweep it over 2–3 orders of magnitude upward) and check that gradients reach every layer',
   },
+  'reachability.collapse': {
+    summary: (e) =>
+      `"${e.series}" is exactly ${num(e.accuracy)} at each of the last ${num(e.evaluations)} evaluations (from step ${num(e.fromStep)}) while "${e.lossSeries}" still moves (${num(e.lossLow)} to ${num(e.lossHigh)}): the predictions no longer change, as when a model answers one class whatever the input`,
+    next: () =>
+      'lower the learning rate (÷3 to ÷30) and add warmup; check the class balance and loss weighting; compare the accuracy with the share of the most frequent class',
+  },
   'reachability.frozen-after-blowup': {
     summary: (e) =>
       `training loss jumped from ${num(e.levelBefore)} to ${num(e.levelAfter)} at step ${num(e.step)} (${num(e.jumpInNoiseFloors)} noise floors) and stayed flat for the remaining ${num(e.stepsAfter)} steps (95% interval of the change after it: ${num(e.changeAfterLow)} to ${num(e.changeAfterHigh)}; ends at ${num(e.finalLevel)})`,
