@@ -16,7 +16,8 @@ import { READERS } from './registry.js';
 import { errorReason, relativeTo, walk } from './walk.js';
 import { CONFIG_FILE, configuredRoles, parseConfig, type LadderConfig } from './config.js';
 import { parseYamlSafe } from './formats/yaml.js';
-import { parseJsonLenient } from './formats/json.js';
+import { readJsonFile, reportJsonDamage } from './formats/json-file.js';
+import { readYamlFile } from './formats/yaml-file.js';
 import { assignRoles } from './roles.js';
 
 export interface IngestOptions {
@@ -294,28 +295,19 @@ const SIDECAR = /^(config|hparams|hyperparameters|params|args|training_args|run_
 async function readSidecars(files: FileEntry[], issue: IssueSink): Promise<{ file: FileEntry; values: Record<string, HValue> }[]> {
   const read: { file: FileEntry; values: Record<string, HValue> }[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = await fs.readFile(file.path, 'utf8');
-    } catch (error) {
-      issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
-      continue;
-    }
     let value: unknown;
     if (/\.json$/i.test(file.name)) {
-      const parsed = parseJsonLenient(text);
+      const parsed = await readJsonFile(file, issue);
+      if (!parsed) continue;
+      // A damaged side file is reported and left out whole: half a configuration misleads.
       if (parsed.damage) {
-        issue('json.invalid', file.rel, `byte ${parsed.damage.offset}`, { reason: parsed.damage.reason, recovered: false });
+        reportJsonDamage(parsed, 0, file, issue);
         continue;
       }
       value = parsed.value;
     } else {
-      const parsed = parseYamlSafe(text);
-      if (parsed.error) {
-        issue('yaml.invalid', file.rel, parsed.error.line ? `line ${parsed.error.line}` : undefined, { reason: parsed.error.reason });
-        continue;
-      }
-      if (parsed.opaqueCount > 0) issue('yaml.python-tag', file.rel, undefined, { count: parsed.opaqueCount, tag: parsed.opaqueTags[0] });
+      const parsed = await readYamlFile(file, { issue });
+      if (!parsed.ok) continue;
       value = parsed.value;
     }
     if (value && typeof value === 'object' && !Array.isArray(value)) read.push({ file, values: value as Record<string, HValue> });

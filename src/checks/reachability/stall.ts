@@ -25,7 +25,7 @@ export const stall = defineCheck({
   evaluate(evidence, t) {
     const train = evidence.trainLoss;
     if (!train) return { status: 'unknown', missing: 'a training-loss series' };
-    const { steps, values } = finitePoints(train.series);
+    const { values } = finitePoints(train.series);
     if (values.length < 10) return { status: 'unknown', missing: 'at least 10 finite training-loss points' };
     // The loss where training started (the first 2 % of points, at least 3), against the
     // lowest level it reached (the best window of 10 % of the points): a run that learned

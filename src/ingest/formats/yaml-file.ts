@@ -11,7 +11,7 @@ import { errorReason } from '../walk.js';
 
 export type YamlFileResult = { ok: true; value: HValue } | { ok: false };
 
-export async function readYamlFile(file: FileEntry, ctx: ReadContext): Promise<YamlFileResult> {
+export async function readYamlFile(file: FileEntry, ctx: Pick<ReadContext, 'issue'>): Promise<YamlFileResult> {
   let text: string;
   try {
     text = await fs.readFile(file.path, 'utf8');

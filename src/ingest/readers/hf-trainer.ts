@@ -34,11 +34,11 @@
  *   - *_results.json → run.summary, keys kept when they already carry their split prefix
  *     (`eval_accuracy`), else prefixed with the file kind (`train_epoch`, `all_epoch`).
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { emptyRun, SeriesBuilder, type HValue, type Run } from '../../model/run.js';
 import { scanJsonArrayField } from '../formats/json-array-stream.js';
-import { looksLikeJsonObject, parseJsonLenient, toNumber, type LenientJson } from '../formats/json.js';
+import { readJsonFile, reportJsonDamage } from '../formats/json-file.js';
+import { looksLikeJsonObject, toNumber } from '../formats/json.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
 import { errorReason } from '../walk.js';
 
@@ -156,38 +156,6 @@ async function claim(pool: FilePool): Promise<Claim[]> {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * Reads and parses a JSON file leniently; unreadable, empty and NaN-bearing files are
- * reported here. Undefined when there is nothing to parse.
- */
-async function parseFile(file: FileEntry, context: ReadContext): Promise<LenientJson | undefined> {
-  let text: string;
-  try {
-    text = await fs.readFile(file.path, 'utf8');
-  } catch (error) {
-    context.issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
-    return undefined;
-  }
-  context.progress?.(file.rel, file.size, file.size);
-  if (text.trim() === '') {
-    context.issue('file.empty', file.rel);
-    return undefined;
-  }
-  const parsed = parseJsonLenient(text);
-  if (parsed.nonStandardNumbers > 0) {
-    context.issue('json.non-standard-number', file.rel, undefined, { count: parsed.nonStandardNumbers });
-  }
-  return parsed;
-}
-
-/** `kept` counts what survived the damage: log_history entries, or keys of a flat file. */
-function reportDamage(parsed: LenientJson, kept: number, file: FileEntry, context: ReadContext): void {
-  if (!parsed.damage) return;
-  const { kind, offset, reason } = parsed.damage;
-  if (kind === 'truncated') context.issue('json.truncated', file.rel, `byte ${offset}`, { offset, kept });
-  else context.issue('json.invalid', file.rel, `byte ${offset}`, { offset, kept, reason, recovered: kept > 0 });
 }
 
 interface SeriesAccumulator {
@@ -336,9 +304,9 @@ function flattenInto(target: Record<string, HValue>, prefix: string, value: Reco
 }
 
 async function readCompanion(file: FileEntry, kind: CompanionKind, run: Run, context: ReadContext): Promise<void> {
-  const parsed = await parseFile(file, context);
+  const parsed = await readJsonFile(file, context.issue, context.progress);
   if (!parsed) return;
-  reportDamage(parsed, isObject(parsed.value) ? Object.keys(parsed.value).length : 0, file, context);
+  reportJsonDamage(parsed, isObject(parsed.value) ? Object.keys(parsed.value).length : 0, file, context.issue);
   if (!isObject(parsed.value)) return;
   const value = parsed.value;
   switch (kind) {

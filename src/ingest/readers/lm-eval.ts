@@ -28,11 +28,12 @@
  * Samples become one ExampleSet per task and filter, attached to the run of the results
  * file with the same timestamp.
  */
-import { createReadStream, promises as fs } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { emptyRun, SeriesBuilder, type ExampleSet, type HValue, type Run } from '../../model/run.js';
 import { looksLikeJsonObject, parseJsonLenient, toNumber } from '../formats/json.js';
+import { readJsonFile, reportJsonDamage } from '../formats/json-file.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
 import { errorReason } from '../walk.js';
 
@@ -154,25 +155,10 @@ function isStderr(key: string): boolean {
 }
 
 async function readResults(file: FileEntry, context: ReadContext): Promise<ResultsFile | undefined> {
-  let text: string;
-  try {
-    text = await fs.readFile(file.path, 'utf8');
-  } catch (error) {
-    context.issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
-    return undefined;
-  }
-  context.progress?.(file.rel, file.size, file.size);
-  const parsed = parseJsonLenient(text);
-  if (parsed.nonStandardNumbers > 0) {
-    context.issue('json.non-standard-number', file.rel, undefined, { count: parsed.nonStandardNumbers });
-  }
+  const parsed = await readJsonFile(file, context.issue, context.progress);
+  if (!parsed) return undefined;
   const doc = parsed.value;
-  if (parsed.damage) {
-    const kept = isObject(doc) && isObject(doc.results) ? Object.keys(doc.results).length : 0;
-    const { kind, offset, reason } = parsed.damage;
-    if (kind === 'truncated') context.issue('json.truncated', file.rel, `byte ${offset}`, { offset, kept });
-    else context.issue('json.invalid', file.rel, `byte ${offset}`, { offset, kept, reason, recovered: kept > 0 });
-  }
+  reportJsonDamage(parsed, isObject(doc) && isObject(doc.results) ? Object.keys(doc.results).length : 0, file, context.issue);
   if (!isObject(doc) || !isObject(doc.results)) return undefined;
   if (!parsed.damage && !isObject(doc.versions) && !isObject(doc.config)) {
     context.issue('lm-eval.unknown-layout', file.rel, undefined, { reason: 'no "versions" or "config" beside "results"' });
