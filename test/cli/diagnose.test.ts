@@ -2,7 +2,7 @@ import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { scratch } from '../support/files.js';
 import { describe, expect, it } from 'vitest';
-import { REPO } from '../support/corpus.js';
+import { corpusPath, HAS_CORPUS, REPO } from '../support/corpus.js';
 import { hasStackTrace, ladder } from '../support/cli.js';
 
 const examples = path.join(REPO, 'examples/runs');
@@ -70,5 +70,15 @@ describe('ladder diagnose', () => {
     const result = ladder(['diagnose', path.join(REPO, 'does-not-exist')]);
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it.skipIf(!HAS_CORPUS)('diagnoses every run of the real corpus without an error', () => {
+    const result = ladder(['diagnose', '--json', corpusPath('real-logs')]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(hasStackTrace(result.stderr)).toBe(false);
+    const json = JSON.parse(result.stdout);
+    expect(json.schema).toBe('ladder.diagnoses/v1');
+    expect(json.diagnoses.length).toBe(69);
+    for (const d of json.diagnoses) expect(['observation', 'reachability', 'instantiation', 'perception', 'none']).toContain(d.verdict.layer);
   });
 });
