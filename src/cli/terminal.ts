@@ -52,3 +52,10 @@ export function table(header: string[], rows: string[][]): string {
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
+
+/** Ingest progress for a terminal: "reading FILE 45% (120/260 MB)"; nothing under --json. */
+export function readingProgress(term: Terminal, quiet: boolean): ((file: string, done: number, total: number) => void) | undefined {
+  if (quiet) return undefined;
+  return (file, done, total) =>
+    term.progress(`reading ${file} ${total > 0 ? Math.round((100 * done) / total) : 0}% (${(done / 1e6).toFixed(0)}/${(total / 1e6).toFixed(0)} MB)`);
+}

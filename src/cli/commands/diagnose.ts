@@ -5,7 +5,7 @@ import { LAYERS, type Layer } from '../../ladder/layers.js';
 import { checkOverrides, mergeOverrides, parseOverride, type ThresholdOverrides } from '../../ladder/thresholds.js';
 import { DIAGNOSES_SCHEMA, diagnosisToJson } from '../../ladder/to-json.js';
 import { UsageError } from '../errors.js';
-import { paint, type Terminal } from '../terminal.js';
+import { paint, readingProgress, type Terminal } from '../terminal.js';
 
 export const diagnoseHelp = `Usage: ladder diagnose PATH... [--json] [--fail-on LAYER|any] [--threshold CODE.NAME=VALUE]...
 
@@ -77,7 +77,9 @@ export async function diagnoseCommand(args: string[], term: Terminal): Promise<n
   }
   const flagError = checkOverrides(fromFlags);
   if (flagError) throw new UsageError(`--threshold: ${flagError}`);
-  const result = await ingest(positionals);
+  const progress = readingProgress(term, values.json ?? false);
+  const result = await ingest(positionals, progress ? { progress } : {});
+  term.clearProgress();
   for (const [runId, config] of Object.entries(result.configs)) {
     const error = config.thresholds ? checkOverrides(config.thresholds) : undefined;
     if (error) throw new UsageError(`ladder.yaml for run ${runId}: ${error}; fix the thresholds section`);

@@ -3,7 +3,7 @@ import { ingest, type IngestResult } from '../../ingest/ingest.js';
 import { ingestToJson } from '../../ingest/to-json.js';
 import type { Run } from '../../model/run.js';
 import { UsageError } from '../errors.js';
-import { paint, table, type Terminal } from '../terminal.js';
+import { paint, readingProgress, table, type Terminal } from '../terminal.js';
 
 export const ingestHelp = `Usage: ladder ingest PATH... [--json]
 
@@ -77,10 +77,7 @@ export async function ingestCommand(args: string[], term: Terminal): Promise<num
   }
   if (positionals.length === 0) throw new UsageError('ingest needs at least one path, e.g. `ladder ingest examples/runs`');
   const result = await ingest(positionals, {
-    progress: values.json
-      ? undefined
-      : (file, done, total) =>
-          term.progress(`reading ${file} ${total > 0 ? Math.round((100 * done) / total) : 0}% (${(done / 1e6).toFixed(0)}/${(total / 1e6).toFixed(0)} MB)`),
+    progress: readingProgress(term, values.json ?? false),
   });
   term.clearProgress();
   // Nothing at all could be read from any path: say so in one line and fail.
