@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { contaminationCommand, contaminationHelp } from './commands/contamination.js';
 import { diagnoseCommand, diagnoseHelp } from './commands/diagnose.js';
 import { ingestCommand, ingestHelp } from './commands/ingest.js';
+import { labelIssuesCommand, labelIssuesHelp } from './commands/label-issues.js';
 import { UsageError } from './errors.js';
 import { nodeTerminal, type Terminal } from './terminal.js';
 
@@ -20,6 +21,7 @@ const COMMANDS = {
   contamination: { summary: 'n-gram overlap and near duplicates between eval items and a training corpus', help: contaminationHelp, run: contaminationCommand },
   diagnose: { summary: 'name the first layer each run fails, with evidence and the next action', help: diagnoseHelp, run: diagnoseCommand },
   ingest: { summary: 'read runs from any supported format and show what was found', help: ingestHelp, run: ingestCommand },
+  'label-issues': { summary: 'find probably mislabelled examples by confident learning', help: labelIssuesHelp, run: labelIssuesCommand },
 } satisfies Record<string, Command>;
 
 function version(): string {
