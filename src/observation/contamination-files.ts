@@ -8,7 +8,8 @@
  * breaks within a file (text wrapped over lines still matches); in JSONL it restarts at each
  * record; it always restarts at a new file.
  */
-import { closeSync, createReadStream, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ContaminationScanner, type ContaminationOptions, type ContaminationReport, type EvalItem } from './contamination.js';
 
@@ -180,45 +181,57 @@ export async function scanTrainingFile(
     summary.records++;
   };
 
-  let carry: Buffer | null = null;
+  // One buffer, reused for every read: memory does not depend on the file size, and no
+  // garbage per chunk (a read stream allocates a fresh buffer per chunk).
+  const buffer = Buffer.allocUnsafe(Math.max(chunkBytes, 8));
   const pieces: Buffer[] = [];
+  let carried = 0;
   let openRecord = false;
-  for await (const chunk of createReadStream(file, { highWaterMark: chunkBytes }) as AsyncIterable<Buffer>) {
-    done += chunk.length;
-    const buffer: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-    carry = null;
-    let start = 0;
+  const handle = await open(file, 'r');
+  try {
     for (;;) {
-      const newline = buffer.indexOf(10, start);
-      if (newline < 0) break;
-      if (format === 'text') {
-        scanner.feed(buffer, start, newline);
-        scanner.endRecord({ file, line });
-        summary.records++;
-      } else {
-        pieces.push(buffer.subarray(start, newline));
-        jsonRecord(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces));
-        pieces.length = 0;
+      const { bytesRead } = await handle.read(buffer, carried, buffer.length - carried, null);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+      const end = carried + bytesRead;
+      carried = 0;
+      let start = 0;
+      for (;;) {
+        const newline = buffer.indexOf(10, start);
+        if (newline < 0 || newline >= end) break;
+        if (format === 'text') {
+          scanner.feed(buffer, start, newline);
+          scanner.endRecord({ file, line });
+          summary.records++;
+        } else {
+          pieces.push(Buffer.from(buffer.subarray(start, newline)));
+          jsonRecord(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces));
+          pieces.length = 0;
+        }
+        openRecord = false;
+        line++;
+        start = newline + 1;
       }
-      openRecord = false;
-      line++;
-      start = newline + 1;
-    }
-    if (start < buffer.length) {
-      openRecord = true;
-      if (format === 'text') {
-        const cut = characterBoundary(buffer, start, buffer.length);
-        scanner.feed(buffer, start, cut);
-        if (cut < buffer.length) carry = Buffer.from(buffer.subarray(cut));
-      } else {
-        pieces.push(Buffer.from(buffer.subarray(start)));
+      if (start < end) {
+        openRecord = true;
+        if (format === 'text') {
+          // a character cut by the chunk end waits for the next read
+          const cut = characterBoundary(buffer, start, end);
+          scanner.feed(buffer, start, cut);
+          buffer.copyWithin(0, cut, end);
+          carried = end - cut;
+        } else {
+          pieces.push(Buffer.from(buffer.subarray(start, end)));
+        }
       }
+      onProgress?.(file, done, bytes);
     }
-    onProgress?.(file, done, bytes);
+  } finally {
+    await handle.close();
   }
   if (openRecord) {
     if (format === 'text') {
-      if (carry) scanner.feed(carry);
+      if (carried > 0) scanner.feed(buffer, 0, carried);
       scanner.endRecord({ file, line });
       summary.records++;
     } else {
