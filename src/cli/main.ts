@@ -4,6 +4,7 @@
  * anything else is reported as an internal error, with the stack only under LADDER_DEBUG.
  */
 import { readFileSync } from 'node:fs';
+import { compareCommand, compareHelp } from './commands/compare.js';
 import { contaminationCommand, contaminationHelp } from './commands/contamination.js';
 import { diagnoseCommand, diagnoseHelp } from './commands/diagnose.js';
 import { ingestCommand, ingestHelp } from './commands/ingest.js';
@@ -18,6 +19,7 @@ interface Command {
 }
 
 const COMMANDS = {
+  compare: { summary: 'is the difference between two systems on the same items real (paired tests, power)', help: compareHelp, run: compareCommand },
   contamination: { summary: 'n-gram overlap and near duplicates between eval items and a training corpus', help: contaminationHelp, run: contaminationCommand },
   diagnose: { summary: 'name the first layer each run fails, with evidence and the next action', help: diagnoseHelp, run: diagnoseCommand },
   ingest: { summary: 'read runs from any supported format and show what was found', help: ingestHelp, run: ingestCommand },
