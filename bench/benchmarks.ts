@@ -2,8 +2,9 @@
  * The benchmarks `npm run bench` runs, in order. Add a module here: one import, one entry.
  */
 import type { Benchmark } from './harness.js';
+import { contaminationBenchmark } from './contamination.js';
 import { diagnosisBenchmark } from './diagnosis.js';
 import { hfTrainerBenchmark } from './hf-trainer.js';
 import { tensorboardBenchmark } from './tensorboard.js';
 
-export const BENCHMARKS = [tensorboardBenchmark, hfTrainerBenchmark, diagnosisBenchmark] as const satisfies readonly Benchmark[];
+export const BENCHMARKS = [tensorboardBenchmark, hfTrainerBenchmark, diagnosisBenchmark, contaminationBenchmark] as const satisfies readonly Benchmark[];

@@ -22,7 +22,7 @@
  * 7-standard-error event, so the pruning changes no reported near duplicate in practice.
  */
 import { estimateJaccard, bandKeys, lshParameters, minHashFamily, minHashSignature, type LshParameters, type MinHashFamily } from '../stats/minhash.js';
-import { mixPair, PairTable, RollingNgram, SequenceHash, Tokenizer } from '../stats/ngrams.js';
+import { PairTable, RollingNgram, SequenceHash, shingleOf, Tokenizer } from '../stats/ngrams.js';
 
 export interface EvalItem {
   id: string;
@@ -174,7 +174,7 @@ export class ContaminationScanner {
         sequence.add(a, b);
         if (this.overlapWindow.push(a, b)) overlapIds.add(this.overlapTable.add(this.overlapWindow.hashA, this.overlapWindow.hashB));
         if (this.shareWindow.push(a, b)) shareIds.add(this.shareTable.add(this.shareWindow.hashA, this.shareWindow.hashB));
-        if (this.shingleWindow.push(a, b)) shingles.add(mixPair(this.shingleWindow.hashA, this.shingleWindow.hashB));
+        if (this.shingleWindow.push(a, b)) shingles.add(shingleOf(this.shingleWindow.hashA, this.shingleWindow.hashB));
       }
       this.itemNgrams.push({ overlapIds: Int32Array.from(overlapIds), shareIds: Int32Array.from(shareIds) });
       if (count > 0) {
@@ -303,7 +303,7 @@ export class ContaminationScanner {
         const id = shareTable.find(shareWindow.hashA, shareWindow.hashB);
         if (id >= 0) this.shareHits[id] = 1;
       }
-      if (shingleWindow.push(a, b) && !this.recordTooLarge) this.addRecordShingle(mixPair(shingleWindow.hashA, shingleWindow.hashB));
+      if (shingleWindow.push(a, b) && !this.recordTooLarge) this.addRecordShingle(shingleOf(shingleWindow.hashA, shingleWindow.hashB));
     }
     this.tokens += count;
     this.tokenizer.clear();

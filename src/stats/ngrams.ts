@@ -40,9 +40,12 @@ export function fmix32(h: number): number {
   return h >>> 0;
 }
 
-/** One 32-bit value from a 64-bit (two-word) hash, for table slots and MinHash shingles. */
-export function mixPair(a: number, b: number): number {
-  return fmix32((a ^ Math.imul(b, 0x9e3779b1)) >>> 0);
+/**
+ * A shingle's 32-bit identity for MinHash from its n-gram hash pair. No finalizer: the
+ * MinHash permutations mix it (fmix32 of an affine map), and the pair is already uniform.
+ */
+export function shingleOf(a: number, b: number): number {
+  return (a ^ Math.imul(b, 0x9e3779b1)) >>> 0;
 }
 
 /**
@@ -270,6 +273,7 @@ export class PairTable {
   private keysB: Uint32Array;
   private ids: Int32Array;
   private mask: number;
+  private shift: number;
 
   constructor(expected = 1024) {
     let capacity = 16;
@@ -278,13 +282,22 @@ export class PairTable {
     this.keysB = new Uint32Array(capacity);
     this.ids = new Int32Array(capacity).fill(-1);
     this.mask = capacity - 1;
+    this.shift = 32 - Math.log2(capacity);
+  }
+
+  /**
+   * Home slot: Fibonacci hashing (Knuth, TAOCP 6.4), the top bits of a multiplicative hash;
+   * one multiplication instead of a full finalizer on the hot path.
+   */
+  private slotOf(a: number, b: number): number {
+    return Math.imul(a ^ Math.imul(b, 0x85ebca6b), 0x9e3779b1) >>> this.shift;
   }
 
   /** The id of the key, or -1. */
   find(a: number, b: number): number {
     a >>>= 0;
     b >>>= 0;
-    let slot = mixPair(a, b) & this.mask;
+    let slot = this.slotOf(a, b);
     for (;;) {
       const id = this.ids[slot]!;
       if (id < 0) return -1;
@@ -300,7 +313,7 @@ export class PairTable {
     if ((this.size + 1) * 2 > this.ids.length) this.grow();
     a >>>= 0;
     b >>>= 0;
-    let slot = mixPair(a, b) & this.mask;
+    let slot = this.slotOf(a, b);
     while (this.ids[slot]! >= 0) slot = (slot + 1) & this.mask;
     this.keysA[slot] = a;
     this.keysB[slot] = b;
@@ -320,10 +333,11 @@ export class PairTable {
     this.keysB = new Uint32Array(capacity);
     this.ids = new Int32Array(capacity).fill(-1);
     this.mask = capacity - 1;
+    this.shift = 32 - Math.log2(capacity);
     for (let slot = 0; slot < ids.length; slot++) {
       const id = ids[slot]!;
       if (id < 0) continue;
-      let target = mixPair(keysA[slot]!, keysB[slot]!) & this.mask;
+      let target = this.slotOf(keysA[slot]!, keysB[slot]!);
       while (this.ids[target]! >= 0) target = (target + 1) & this.mask;
       this.keysA[target] = keysA[slot]!;
       this.keysB[target] = keysB[slot]!;
