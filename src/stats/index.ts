@@ -8,3 +8,5 @@ export * from './distributions.js';
 export * from './trend.js';
 export * from './intervals.js';
 export * from './curve-fit.js';
+export * from './bootstrap.js';
+export * from './paired.js';
