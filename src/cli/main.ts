@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { compareCommand, compareHelp } from './commands/compare.js';
-import { contaminationCommand, contaminationHelp } from './commands/contamination.js';
+import { overlapCommand, overlapHelp } from './commands/overlap.js';
 import { diagnoseCommand, diagnoseHelp } from './commands/diagnose.js';
 import { ingestCommand, ingestHelp } from './commands/ingest.js';
 import { labelIssuesCommand, labelIssuesHelp } from './commands/label-issues.js';
@@ -20,7 +20,7 @@ interface Command {
 
 const COMMANDS = {
   compare: { summary: 'is the difference between two systems on the same items real (paired tests, power)', help: compareHelp, run: compareCommand },
-  contamination: { summary: 'n-gram overlap and near duplicates between eval items and a training corpus', help: contaminationHelp, run: contaminationCommand },
+  overlap: { summary: 'contamination: n-gram overlap and near duplicates between eval items and training text', help: overlapHelp, run: overlapCommand },
   diagnose: { summary: 'name the first layer each run fails, with evidence and the next action', help: diagnoseHelp, run: diagnoseCommand },
   ingest: { summary: 'read runs from any supported format and show what was found', help: ingestHelp, run: ingestCommand },
   'label-issues': { summary: 'find probably mislabelled examples by confident learning', help: labelIssuesHelp, run: labelIssuesCommand },
@@ -32,7 +32,8 @@ function version(): string {
 }
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
   return `Usage: ladder <command> [options]
 
 ladder tells you which rung of the ladder your model fell from: observation, reachability,

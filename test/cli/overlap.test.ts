@@ -14,9 +14,9 @@ writeFileSync(evalFile, [JSON.stringify({ id: 'leaked', text: LEAKED }), JSON.st
 const trainFile = path.join(dir, 'train.txt');
 writeFileSync(trainFile, `cooking pasta with salt\nTHE QUICK BROWN FOX -- jumps over the lazy dog, near the riverbank; while the farmer watches from his old wooden porch!!\n`);
 
-describe('ladder contamination', () => {
+describe('ladder overlap', () => {
   it('prints ladder.contamination/v1 with one entry per item', () => {
-    const result = ladder(['contamination', '--train', trainFile, '--eval', evalFile, '--json']);
+    const result = ladder(['overlap', '--train', trainFile, '--eval', evalFile, '--json']);
     expect(result.status, result.stderr).toBe(0);
     const json = JSON.parse(result.stdout);
     expect(json.schema).toBe('ladder.contamination/v1');
@@ -32,9 +32,9 @@ describe('ladder contamination', () => {
   });
 
   it('takes --n and prints a table with a summary line in human mode', () => {
-    const json = JSON.parse(ladder(['contamination', '--train', trainFile, '--eval', evalFile, '--n', '20', '--json']).stdout);
+    const json = JSON.parse(ladder(['overlap', '--train', trainFile, '--eval', evalFile, '--n', '20', '--json']).stdout);
     expect(json.n).toBe(20);
-    const result = ladder(['contamination', '--train', trainFile, '--eval', evalFile]);
+    const result = ladder(['overlap', '--train', trainFile, '--eval', evalFile]);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^leaked +100\.0% +100\.0% +13-gram, 8-gram≥70%, exact /m);
     expect(result.stdout).toMatch(/^clean +0\.0% +0\.0% +clean$/m);
@@ -53,14 +53,14 @@ describe('ladder contamination', () => {
     writeFileSync(badEval, '{"text": "fine"}\n{"txt": "no text"}\n');
     cases.push(['--train', trainFile, '--eval', badEval]);
     for (const args of cases) {
-      const result = ladder(['contamination', ...args]);
+      const result = ladder(['overlap', ...args]);
       expect(result.status, args.join(' ')).toBe(2);
       expect(result.stderr.trim().split('\n'), result.stderr).toHaveLength(1);
       expect(result.stderr).toMatch(/^ladder: /);
       expect(hasStackTrace(result.stderr)).toBe(false);
     }
-    expect(ladder(['contamination', '--train', path.join(dir, 'nope.txt'), '--eval', evalFile]).stderr).toMatch(/nope\.txt.*no such file/);
-    expect(ladder(['contamination', '--train', trainFile, '--eval', badEval]).stderr).toMatch(/line 2/);
+    expect(ladder(['overlap', '--train', path.join(dir, 'nope.txt'), '--eval', evalFile]).stderr).toMatch(/nope\.txt.*no such file/);
+    expect(ladder(['overlap', '--train', trainFile, '--eval', badEval]).stderr).toMatch(/line 2/);
   });
 
   it('streams a ~200 MB training file in bounded memory (peak RSS measured in a child process)', () => {
@@ -90,7 +90,7 @@ describe('ladder contamination', () => {
       process.stderr.write('MAXRSS ' + process.resourceUsage().maxRSS * 1024 + '\\n');
       process.exitCode = code;`;
     const peakRss = (train: string) => {
-      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, 'contamination', '--train', train, '--eval', evalFile, '--json'], {
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, 'overlap', '--train', train, '--eval', evalFile, '--json'], {
         encoding: 'utf8',
         env: { ...process.env, NO_COLOR: '1' },
       });

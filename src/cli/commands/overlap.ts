@@ -3,7 +3,7 @@ import { ContaminationInputError, detectContamination, type ContaminationResult 
 import { UsageError } from '../errors.js';
 import { paint, table, type Terminal } from '../terminal.js';
 
-export const contaminationHelp = `Usage: ladder contamination --train PATH... --eval FILE [--n 13] [--json]
+export const overlapHelp = `Usage: ladder overlap --train PATH... --eval FILE [--n 13] [--json]
 
 Checks every eval item against a training corpus, which is streamed (any size, bounded
 memory). Text is normalized as lm-evaluation-harness's decontamination does (lowercase,
@@ -95,7 +95,7 @@ function formatContamination(result: ContaminationResult, term: Pick<Terminal, '
   return text;
 }
 
-export async function contaminationCommand(args: string[], term: Terminal): Promise<number> {
+export async function overlapCommand(args: string[], term: Terminal): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     options: {
@@ -108,12 +108,12 @@ export async function contaminationCommand(args: string[], term: Terminal): Prom
     allowPositionals: true,
   });
   if (values.help) {
-    term.out(contaminationHelp);
+    term.out(overlapHelp);
     return 0;
   }
   // `--train a.txt b.txt` reads naturally: paths after the flags count as training paths too
   const train = [...(values.train ?? []), ...positionals];
-  if (train.length === 0) throw new UsageError('contamination needs --train PATH (the training text), e.g. `ladder contamination --train corpus.txt --eval test.jsonl`');
+  if (train.length === 0) throw new UsageError('overlap needs --train PATH (the training text), e.g. `ladder overlap --train corpus.txt --eval test.jsonl`');
   if (values.eval === undefined) throw new UsageError('contamination needs --eval FILE (the eval items, JSONL with "text" or one per line)');
   const n = Number(values.n);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--n takes a whole number from 1 to 64 (got ${values.n})`);
