@@ -10,3 +10,4 @@ export * from './intervals.js';
 export * from './curve-fit.js';
 export * from './bootstrap.js';
 export * from './paired.js';
+export * from './seed-noise.js';
