@@ -5,6 +5,7 @@ import type { Benchmark } from './harness.js';
 import { contaminationBenchmark } from './contamination.js';
 import { diagnosisBenchmark } from './diagnosis.js';
 import { hfTrainerBenchmark } from './hf-trainer.js';
+import { pairedBootstrapBenchmark } from './paired-bootstrap.js';
 import { tensorboardBenchmark } from './tensorboard.js';
 
-export const BENCHMARKS = [tensorboardBenchmark, hfTrainerBenchmark, diagnosisBenchmark, contaminationBenchmark] as const satisfies readonly Benchmark[];
+export const BENCHMARKS = [tensorboardBenchmark, hfTrainerBenchmark, diagnosisBenchmark, contaminationBenchmark, pairedBootstrapBenchmark] as const satisfies readonly Benchmark[];

@@ -18,7 +18,8 @@
  */
 import { binomialCdf, normalQuantile } from './distributions.js';
 import { bootstrapReplicates, DEFAULT_RESAMPLES, intervalFromReplicates, type BootstrapInterval, type BootstrapMethod } from './bootstrap.js';
-import { createRng } from './rng.js';
+import { sampleBinomial } from './binomial-sampler.js';
+import { createRng, type Rng } from './rng.js';
 
 export interface PairedTestResult {
   test: 'paired-bootstrap' | 'approximate-randomization' | 'mcnemar-exact';
@@ -55,6 +56,44 @@ function sumTolerance(d: Float64Array): number {
   return 1e-12 * scale;
 }
 
+/** The four agreement cells of paired 0/1 outcomes, or null when any outcome is not 0 or 1. */
+function agreementCells(a: ArrayLike<number>, b: ArrayLike<number>): { onlyA: number; onlyB: number } | null {
+  let onlyA = 0;
+  let onlyB = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if ((x !== 0 && x !== 1) || (y !== 0 && y !== 1)) return null;
+    if (x !== y) {
+      if (x === 1) onlyA++;
+      else onlyB++;
+    }
+  }
+  return { onlyA, onlyB };
+}
+
+/**
+ * Bootstrap replicates of the mean difference for 0/1 outcomes without touching items: a
+ * resample of n items with replacement puts Multinomial(n; p11, p10, p01, p00) items in the
+ * four agreement cells (both right, only A, only B, both wrong, at their observed shares),
+ * and its mean difference is (n10* − n01*)/n. The multinomial is drawn as a chain of exact
+ * binomials, n10* ~ Bin(n, p10) then n01* ~ Bin(n − n10*, p01/(1 − p10)); the split of the
+ * rest between the two concordant cells does not move the difference, so it is not drawn.
+ * The replicates have exactly the distribution of the item-level bootstrap's (another
+ * random stream, so other values for the same seed), at O(1) cost per resample.
+ */
+function agreementCellReplicates(n: number, onlyA: number, onlyB: number, resamples: number, rng: Rng): Float64Array {
+  const replicates = new Float64Array(resamples);
+  const pOnlyA = onlyA / n;
+  const pOnlyBGivenNotA = onlyB / (n - onlyA);
+  for (let r = 0; r < resamples; r++) {
+    const resampledA = sampleBinomial(rng, n, pOnlyA);
+    const resampledB = n - resampledA > 0 ? sampleBinomial(rng, n - resampledA, Math.min(1, pOnlyBGivenNotA)) : 0;
+    replicates[r] = (resampledA - resampledB) / n;
+  }
+  return replicates;
+}
+
 /**
  * Paired bootstrap (Koehn 2004): resample items with replacement, keeping each item's pair
  * together. The p-value is the two-sided shifted form of Berg-Kirkpatrick et al. (2012):
@@ -62,24 +101,39 @@ function sumTolerance(d: Float64Array): number {
  * so p = (#{|δ* − δ| ≥ |δ|} + 1)/(B + 1). (Their one-sided form counts δ* > 2δ, the same
  * shift.) The +1 counts the observed sample among the resamples, so p is never 0 from a
  * finite number of resamples. The same replicates give the interval of the difference.
+ *
+ * When every outcome is 0 or 1, `resampling: 'auto'` (the default) draws the resamples
+ * from the four agreement cells (see agreementCellReplicates): same distribution, O(B)
+ * instead of O(B·n). `resampling: 'items'` forces the item-level draw.
  */
 export function pairedBootstrap(
   a: ArrayLike<number>,
   b: ArrayLike<number>,
-  options: { resamples?: number; seed?: number; confidence?: number; method?: BootstrapMethod } = {},
-): PairedTestResult & { test: 'paired-bootstrap'; interval: BootstrapInterval; resamples: number; seed: number } {
+  options: { resamples?: number; seed?: number; confidence?: number; method?: BootstrapMethod; resampling?: 'auto' | 'items' } = {},
+): PairedTestResult & {
+  test: 'paired-bootstrap';
+  interval: BootstrapInterval;
+  resamples: number;
+  seed: number;
+  /** How the resamples were drawn: item indices, or agreement-cell counts (0/1 outcomes). */
+  resampling: 'items' | 'agreement-cells';
+} {
   const d = differences(a, b);
   const seed = options.seed ?? 0;
   const resamples = options.resamples ?? DEFAULT_RESAMPLES;
   if (d.length < 2) throw new RangeError(`paired bootstrap needs at least 2 items, got ${d.length}`);
+  if (!Number.isSafeInteger(resamples) || resamples < 2) throw new RangeError(`resamples must be an integer ≥ 2, got ${resamples}`);
   const observed = mean(d);
-  const replicates = bootstrapReplicates(d, 'mean', resamples, createRng(seed));
+  const cells = (options.resampling ?? 'auto') === 'auto' ? agreementCells(a, b) : null;
+  const replicates = cells
+    ? agreementCellReplicates(d.length, cells.onlyA, cells.onlyB, resamples, createRng(seed))
+    : bootstrapReplicates(d, 'mean', resamples, createRng(seed));
   const tolerance = sumTolerance(d) / d.length;
   let extreme = 0;
   for (let r = 0; r < resamples; r++) if (Math.abs(replicates[r]! - observed) >= Math.abs(observed) - tolerance) extreme++;
   const pValue = (extreme + 1) / (resamples + 1);
   const interval = intervalFromReplicates(d, 'mean', replicates, { confidence: options.confidence, method: options.method, seed });
-  return { test: 'paired-bootstrap', difference: observed, pValue, n: d.length, interval, resamples, seed };
+  return { test: 'paired-bootstrap', difference: observed, pValue, n: d.length, interval, resamples, seed, resampling: cells ? 'agreement-cells' : 'items' };
 }
 
 /**

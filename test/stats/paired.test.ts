@@ -124,6 +124,39 @@ describe('pairedBootstrap', () => {
     expect(pairedBootstrap(gap.a, gap.b, { resamples: 1000 }).pValue).toBe(1 / 1001);
   });
 
+  it('0/1 outcomes: the agreement-cell resampling agrees with the item-level bootstrap within Monte Carlo error', () => {
+    // 3,000 items, 400 only-A and 450 only-B: δ = −0.01667, bootstrap sd σ ≈ √(850/3000 − δ²)/√3000 ≈ 0.00971.
+    // With B = 20,000 each, the p-value's MC sd is ≤ √(0.25/20000) ≈ 0.0035 per method and a
+    // 2.5 % quantile's ≈ √(0.025·0.975/B)/φ(1.96)·σ ≈ 0.019σ; tolerances are 4√2 times those.
+    const { a, b } = outcomes(1200, 400, 450, 950);
+    const cells = pairedBootstrap(a, b, { resamples: 20_000, seed: 7 });
+    const items = pairedBootstrap(a, b, { resamples: 20_000, seed: 8, resampling: 'items' });
+    expect(cells.resampling).toBe('agreement-cells');
+    expect(items.resampling).toBe('items');
+    expect(cells.difference).toBe(items.difference);
+    const sigma = Math.sqrt(850 / 3000 - (50 / 3000) ** 2) / Math.sqrt(3000);
+    expect(Math.abs(cells.interval.standardError - sigma)).toBeLessThan(0.03 * sigma);
+    expect(Math.abs(items.interval.standardError - sigma)).toBeLessThan(0.03 * sigma);
+    expect(Math.abs(cells.pValue - items.pValue)).toBeLessThan(4 * Math.SQRT2 * 0.0035);
+    expect(Math.abs(cells.interval.low - items.interval.low)).toBeLessThan(4 * Math.SQRT2 * 0.019 * sigma + 1 / 3000);
+    expect(Math.abs(cells.interval.high - items.interval.high)).toBeLessThan(4 * Math.SQRT2 * 0.019 * sigma + 1 / 3000);
+    // And near the exact McNemar p (scipy 1.10.1 binomtest(400, 850).pvalue = 0.09276544997048897).
+    expect(mcnemarExact(400, 450).pValue).toBeCloseTo(0.09276544997048897, 12);
+    expect(Math.abs(cells.pValue - 0.09276544997048897)).toBeLessThan(0.02);
+  });
+
+  it('uses the agreement cells only when every outcome is 0 or 1', () => {
+    const { a, b } = outcomes(10, 12, 6, 10);
+    expect(pairedBootstrap(a, b, { resamples: 500 }).resampling).toBe('agreement-cells');
+    const graded = a.map((x, i) => (i === 0 ? 0.5 : x));
+    expect(pairedBootstrap(graded, b, { resamples: 500 }).resampling).toBe('items');
+    // Only-A items in every cell: the two discordant cells still resample.
+    const allOnlyA = outcomes(0, 5, 0, 0);
+    const oneSided = pairedBootstrap(allOnlyA.a, allOnlyA.b, { resamples: 500 });
+    expect(oneSided.difference).toBe(1);
+    expect(oneSided.pValue).toBe(1 / 501);
+  });
+
   it('is reproducible from its seed', () => {
     const rng = createRng(4);
     const a = Array.from({ length: 80 }, () => rng.uniform());
