@@ -63,7 +63,6 @@ function transformedRejection(rng: Rng, n: number, p: number): number {
   const alpha = (2.83 + 5.1 / b) * spq;
   const vr = 0.92 - 4.2 / b;
   const r = p / q;
-  const logR = Math.log(r);
   const m = Math.floor((n + 1) * p);
   const tailM = stirlingTail(m) + stirlingTail(n - m);
   for (;;) {

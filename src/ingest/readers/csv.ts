@@ -13,8 +13,8 @@
  * number of fields than the header are read as far as they go and counted. A TensorBoard
  * "Wall time,Step,Value" export names its one series after the file.
  */
-import { createReadStream } from 'node:fs';
-import { parse as parseCsv, type CsvError } from 'csv-parse';
+import type { CsvError } from 'csv-parse';
+import { streamCsv } from '../formats/csv-stream.js';
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import type { Run } from '../../model/run.js';
 import { toNumber } from '../formats/json.js';
@@ -29,7 +29,6 @@ import {
   type FileRecords,
 } from '../formats/records.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
-import { errorReason } from '../walk.js';
 
 const CSV_NAME = /\.(csv|tsv)$/i;
 const DELIMITERS = [',', '\t', ';'] as const;
@@ -123,41 +122,20 @@ async function readFile(file: FileEntry, delimiter: string, context: ReadContext
     rows++;
   };
 
-  await new Promise<void>((resolve) => {
-    const input = createReadStream(file.path);
-    const parser = parseCsv({
-      delimiter,
-      bom: true,
-      relax_column_count: true,
-      relax_quotes: true,
-      skip_empty_lines: true,
-    });
-    let bytesDone = 0;
-    input.on('data', (chunk) => {
-      bytesDone += chunk.length;
-      context.progress?.(file.rel, bytesDone, file.size);
-    });
-    input.on('error', (error: NodeJS.ErrnoException) => {
-      issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
-      parser.destroy();
-      resolve();
-    });
-    // Records are pushed while the parser walks its input, so `info.lines` is this record's last line
-    // (asking for per-record info objects instead costs three times the parse time).
-    parser.on('data', (record: string[]) => {
+  const { error } = await streamCsv(
+    file,
+    context,
+    { delimiter, bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true },
+    (record, parser) => {
       if (columns === undefined) onHeader(record);
       else onRow(record, parser.info.lines);
-    });
-    parser.on('error', (error: CsvError) => {
-      const line = (error as CsvError & { lines?: number }).lines ?? rows + 1;
-      if (columns === undefined) issue('csv.invalid', file.rel, `line ${line}`, { reason: error.message });
-      else issue('csv.stopped', file.rel, `line ${line}`, { line, reason: error.message, kept: rows });
-      input.destroy();
-      resolve();
-    });
-    parser.on('end', resolve);
-    input.pipe(parser);
-  });
+    },
+  );
+  if (error) {
+    const line = (error as CsvError & { lines?: number }).lines ?? rows + 1;
+    if (columns === undefined) issue('csv.invalid', file.rel, `line ${line}`, { reason: error.message });
+    else issue('csv.stopped', file.rel, `line ${line}`, { line, reason: error.message, kept: rows });
+  }
 
   if (ragged) issue('csv.ragged-row', file.rel, `line ${ragged.line}`, { count: ragged.count, line: ragged.line });
   return result;

@@ -22,9 +22,9 @@
  *   read whole;
  * - cells beyond the header's width are dropped and counted in `csv.ragged-row`.
  */
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { parse as parseCsv } from 'csv-parse';
+import { streamCsv } from '../formats/csv-stream.js';
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import { emptyRun, SeriesBuilder, type HValue, type Run } from '../../model/run.js';
 import { toNumber } from '../formats/json.js';
@@ -192,16 +192,13 @@ async function readMetrics(file: FileEntry, run: Run, ctx: ReadContext): Promise
     dataRows++;
   };
 
-  // Records arrive as 'data' events rather than through csv-parse's on_record hook, which
-  // builds a context object per row and halves the throughput; line numbers are counted
-  // here instead (blank lines come through as [''] and quoted line breaks are counted).
   let nextLine = 1;
-  const parser = parseCsv({
+  const options = {
     bom: true,
     relax_column_count: true,
     relax_quotes: true,
     skip_records_with_error: true,
-    on_skip: (error) => {
+    on_skip: (error: { lines?: number; message?: string } | undefined) => {
       if (badRecords === 0) {
         const line = typeof error?.lines === 'number' ? error.lines : 0;
         firstBad = { line, reason: error?.message ?? 'unparsable record' };
@@ -209,8 +206,10 @@ async function readMetrics(file: FileEntry, run: Run, ctx: ReadContext): Promise
       badRecords++;
       return undefined;
     },
-  });
-  parser.on('data', (record: string[]) => {
+  };
+  // Line numbers are counted here (blank lines come through as [''] and quoted line breaks
+  // are counted), so that the last row can be told apart when it was cut mid-write.
+  const { error } = await streamCsv(file, ctx, options, (record: string[]) => {
     const line = nextLine;
     nextLine++;
     for (const field of record) {
@@ -220,26 +219,9 @@ async function readMetrics(file: FileEntry, run: Run, ctx: ReadContext): Promise
     if (pending) takeRow(pending.record, pending.line, false);
     pending = { record, line };
   });
-
-  const input = createReadStream(file.path, { highWaterMark: 1 << 20 });
-  let bytesDone = 0;
-  if (ctx.progress) {
-    input.on('data', (chunk) => {
-      bytesDone += chunk.length;
-      ctx.progress!(file.rel, bytesDone, file.size);
-    });
-  }
-  try {
-    await new Promise<void>((resolve, reject) => {
-      input.on('error', reject);
-      parser.on('error', reject);
-      parser.on('end', resolve);
-      input.pipe(parser);
-    });
-  } catch (error) {
-    input.destroy();
-    ctx.issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
-  }
+  // Records with errors are skipped (on_skip); anything else that stops csv-parse means the
+  // file could not be read as CSV at all.
+  if (error) ctx.issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
   if (pending) takeRow(pending.record, pending.line, true);
 
   if (badRecords > 0 && firstBad) {

@@ -16,14 +16,12 @@
  * Claimed by header content: columns of that shape with __MIN/__MAX companions, or a file
  * named `wandb_export_*.csv`. Read by the 'wandb' reader in `wandb.ts`.
  */
-import { createReadStream } from 'node:fs';
-import { parse } from 'csv-parse';
+import { streamCsv } from '../formats/csv-stream.js';
 import { parse as parseSync } from 'csv-parse/sync';
 import { emptyRun, SeriesBuilder, type Run } from '../../model/run.js';
 import type { Claim, FileEntry, FilePool, ReadContext, Reader } from '../reader.js';
 import { toNumber } from '../formats/json.js';
 import { assignRoles } from '../roles.js';
-import { errorReason } from '../walk.js';
 
 export const WANDB_CSV_LAYOUT = 'wandb-chart-csv';
 
@@ -196,31 +194,14 @@ export async function readWandbCsv(claim: Claim, context: ReadContext): Promise<
     }
   };
 
-  await new Promise<void>((resolve) => {
-    const parser = parse({
-      bom: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      on_record: (record: string[], parsing: { lines: number }) => {
-        line = parsing.lines;
-        onRecord(record);
-        return null;
-      },
-    });
-    parser.on('error', (error: Error) => {
-      const reason = error.message.split('\n')[0]!;
-      context.issue('csv.stopped', file.rel, `line ${line + 1}`, { line: line + 1, reason, kept: rows });
-      resolve();
-    });
-    parser.on('end', () => resolve());
-    parser.resume();
-    const input = createReadStream(file.path);
-    input.on('error', (error) => {
-      context.issue('file.unreadable', file.rel, undefined, { reason: errorReason(error) });
-      resolve();
-    });
-    input.pipe(parser);
+  const { error } = await streamCsv(file, context, { bom: true, relax_column_count: true, skip_empty_lines: true }, (record, parser) => {
+    line = parser.info.lines;
+    onRecord(record);
   });
+  if (error) {
+    const reason = error.message.split('\n')[0]!;
+    context.issue('csv.stopped', file.rel, `line ${line + 1}`, { line: line + 1, reason, kept: rows });
+  }
   if (rejected) return [];
 
   if (raggedRows > 0) context.issue('csv.ragged-row', file.rel, `line ${firstRaggedLine}`, { count: raggedRows, line: firstRaggedLine });
