@@ -73,12 +73,28 @@ export function numpySum(values: ArrayLike<number>, start = 0, count = values.le
     return sum;
   }
   if (count <= 128) {
-    const r = [0, 0, 0, 0, 0, 0, 0, 0];
-    for (let j = 0; j < 8; j++) r[j] = values[start + j]!;
-    let i = 8;
-    for (; i < count - (count % 8); i += 8) for (let j = 0; j < 8; j++) r[j]! += values[start + i + j]!;
-    let sum = (r[0]! + r[1]! + (r[2]! + r[3]!)) + (r[4]! + r[5]! + (r[6]! + r[7]!));
-    for (; i < count; i++) sum += values[start + i]!;
+    let r0 = values[start]!;
+    let r1 = values[start + 1]!;
+    let r2 = values[start + 2]!;
+    let r3 = values[start + 3]!;
+    let r4 = values[start + 4]!;
+    let r5 = values[start + 5]!;
+    let r6 = values[start + 6]!;
+    let r7 = values[start + 7]!;
+    const blocked = start + count - (count % 8);
+    let i = start + 8;
+    for (; i < blocked; i += 8) {
+      r0 += values[i]!;
+      r1 += values[i + 1]!;
+      r2 += values[i + 2]!;
+      r3 += values[i + 3]!;
+      r4 += values[i + 4]!;
+      r5 += values[i + 5]!;
+      r6 += values[i + 6]!;
+      r7 += values[i + 7]!;
+    }
+    let sum = (r0 + r1 + (r2 + r3)) + (r4 + r5 + (r6 + r7));
+    for (const end = start + count; i < end; i++) sum += values[i]!;
     return sum;
   }
   let half = Math.floor(count / 2);
@@ -103,26 +119,51 @@ export function labelCounts(labels: ArrayLike<number>, classes: number): number[
 }
 
 /**
+ * Example indices grouped by given label, ascending within each class, with each example's
+ * p(given label) in the same order: one counting-sort pass that the thresholds, the
+ * per-class filters and their ties-by-index rule all read from.
+ */
+interface ClassGroups {
+  counts: number[];
+  /** Class k's run is [offsets[k], offsets[k + 1]) of `members` and `selfProbs`. */
+  offsets: Int32Array;
+  members: Int32Array;
+  selfProbs: Float64Array;
+}
+
+function groupByClass(probs: ArrayLike<number>, labels: ArrayLike<number>, classes: number, n: number): ClassGroups {
+  const counts = labelCounts(labels, classes);
+  const offsets = new Int32Array(classes + 1);
+  for (let k = 0; k < classes; k++) offsets[k + 1] = offsets[k]! + counts[k]!;
+  const next = offsets.slice(0, classes);
+  const members = new Int32Array(n);
+  const selfProbs = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const label = labels[i]!;
+    const at = next[label]!++;
+    members[at] = i;
+    selfProbs[at] = probs[i * classes + label]!;
+  }
+  return { counts, offsets, members, selfProbs };
+}
+
+function thresholdsOf({ counts, offsets, selfProbs }: ClassGroups, classes: number): Float64Array {
+  const thresholds = new Float64Array(classes);
+  for (let k = 0; k < classes; k++) {
+    const count = counts[k]!;
+    thresholds[k] = count === 0 ? ABSENT_CLASS_THRESHOLD : Math.max(numpySum(selfProbs, offsets[k]!, count) / count, THRESHOLD_FLOOR);
+  }
+  return thresholds;
+}
+
+/**
  * Per-class thresholds t_j: the mean predicted probability of class j over the examples
  * labelled j (the expected self-confidence, paper eq. 2), floored at 2e-6; 2 for a class
  * with no example, so that no probability reaches it.
  */
 export function confidentThresholds(problem: LabelProblem): Float64Array {
   const n = check(problem);
-  const { probs, labels, classes } = problem;
-  const counts = labelCounts(labels, classes);
-  const thresholds = new Float64Array(classes);
-  for (let k = 0; k < classes; k++) {
-    if (counts[k] === 0) {
-      thresholds[k] = ABSENT_CLASS_THRESHOLD;
-      continue;
-    }
-    const column = new Float64Array(counts[k]!);
-    let m = 0;
-    for (let i = 0; i < n; i++) if (labels[i] === k) column[m++] = probs[i * classes + k]!;
-    thresholds[k] = Math.max(numpySum(column) / column.length, THRESHOLD_FLOOR);
-  }
-  return thresholds;
+  return thresholdsOf(groupByClass(problem.probs, problem.labels, problem.classes, n), problem.classes);
 }
 
 export interface ConfidentJointResult {
@@ -134,6 +175,54 @@ export interface ConfidentJointResult {
 }
 
 /**
+ * One pass over the rows counting the confident joint; when asked, it also records each
+ * example's confident class and its normalized margin, which read the same row.
+ */
+function countJoint(
+  { probs, labels, classes }: LabelProblem,
+  n: number,
+  thresholds: Float64Array,
+  confidentClass: Int32Array | null,
+  margin: Float64Array | null,
+): Joint {
+  const cut = new Float64Array(classes);
+  for (let j = 0; j < classes; j++) cut[j] = thresholds[j]! - COMPARISON_SLACK;
+  const flat = new Float64Array(classes * classes);
+  for (let i = 0; i < n; i++) {
+    const row = i * classes;
+    const label = labels[i]!;
+    let confident = 0;
+    let firstConfident = -1;
+    let argmax = 0;
+    let max = probs[row]!;
+    let other = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < classes; j++) {
+      const p = probs[row + j]!;
+      if (p >= cut[j]!) {
+        confident++;
+        if (firstConfident < 0) firstConfident = j;
+      }
+      if (p > max) {
+        max = p;
+        argmax = j;
+      }
+      if (j !== label && p > other) other = p;
+    }
+    const guess = confident === 0 ? -1 : confident > 1 ? argmax : firstConfident;
+    if (confidentClass) confidentClass[i] = guess;
+    if (margin) margin[i] = probs[row + label]! - other;
+    if (guess >= 0) flat[label * classes + guess]!++;
+  }
+  const joint: Joint = [];
+  for (let k = 0; k < classes; k++) {
+    const row = Array.from(flat.subarray(k * classes, (k + 1) * classes));
+    row[k] = Math.max(row[k]!, 1);
+    joint.push(row);
+  }
+  return joint;
+}
+
+/**
  * The confident joint C[i][j]: examples labelled i whose probability of class j reaches
  * t_j (less 1e-6). With several such classes, cleanlab counts the example under its overall
  * argmax (even when that class is not itself above its threshold); examples with none are
@@ -141,27 +230,8 @@ export interface ConfidentJointResult {
  */
 export function confidentJoint(problem: LabelProblem, thresholds = confidentThresholds(problem)): ConfidentJointResult {
   const n = check(problem);
-  const { probs, labels, classes } = problem;
-  const joint: Joint = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   const confidentClass = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const row = i * classes;
-    let confident = 0;
-    let firstConfident = -1;
-    let argmax = 0;
-    for (let j = 0; j < classes; j++) {
-      const p = probs[row + j]!;
-      if (p >= thresholds[j]! - COMPARISON_SLACK) {
-        confident++;
-        if (firstConfident < 0) firstConfident = j;
-      }
-      if (p > probs[row + argmax]!) argmax = j;
-    }
-    const guess = confident === 0 ? -1 : confident > 1 ? argmax : firstConfident;
-    confidentClass[i] = guess;
-    if (guess >= 0) joint[labels[i]!]![guess]!++;
-  }
-  for (let k = 0; k < classes; k++) joint[k]![k] = Math.max(joint[k]![k]!, 1);
+  const joint = countJoint(problem, n, thresholds, confidentClass, null);
   return { thresholds, joint, confidentClass };
 }
 
@@ -255,9 +325,67 @@ export function normalizedMargin(problem: LabelProblem): Float64Array {
   return out;
 }
 
-/** Indices sorted by ascending score, ties by index. */
-function rankAscending(indices: ArrayLike<number>, score: ArrayLike<number>): number[] {
-  return Array.from(indices).sort((a, b) => score[a]! - score[b]! || a - b);
+/** Whether position a comes after position b in the order (key ascending, then position). */
+function after(keys: Float64Array, a: number, b: number): boolean {
+  const ka = keys[a]!;
+  const kb = keys[b]!;
+  return ka > kb || (ka === kb && a > b);
+}
+
+/** Restores the max-heap below `at` (largest by key, then position, on top). */
+function siftDown(heap: Int32Array, keys: Float64Array, at: number, size: number): void {
+  const item = heap[at]!;
+  for (;;) {
+    let child = 2 * at + 1;
+    if (child >= size) break;
+    if (child + 1 < size && after(keys, heap[child + 1]!, heap[child]!)) child++;
+    const larger = heap[child]!;
+    if (!after(keys, larger, item)) break;
+    heap[at] = larger;
+    at = child;
+  }
+  heap[at] = item;
+}
+
+/**
+ * Positions of the `count` lowest of `keys[0 … length)`, ties by lower position, as a
+ * max-heap (unordered for callers that only mark them). A bounded heap instead of a full
+ * sort: the filters keep a few dozen of thousands. Positions arrive in increasing order,
+ * so a newcomer equal to the top ranks after it and is rightly turned away.
+ */
+function lowestPositions(keys: Float64Array, length: number, count: number): Int32Array {
+  const size = Math.max(0, Math.min(count, length));
+  const heap = new Int32Array(size);
+  if (size === 0) return heap;
+  let filled = 0;
+  for (let p = 0; p < length; p++) {
+    if (filled < size) {
+      let at = filled++;
+      while (at > 0) {
+        const parent = (at - 1) >> 1;
+        if (!after(keys, p, heap[parent]!)) break;
+        heap[at] = heap[parent]!;
+        at = parent;
+      }
+      heap[at] = p;
+    } else if (keys[p]! < keys[heap[0]!]!) {
+      heap[0] = p;
+      siftDown(heap, keys, 0, size);
+    }
+  }
+  return heap;
+}
+
+/** `lowestPositions` in ascending order (key, then position): heapsort of the kept heap. */
+function sortedLowestPositions(keys: Float64Array, length: number, count: number): Int32Array {
+  const heap = lowestPositions(keys, length, count);
+  for (let end = heap.length - 1; end > 0; end--) {
+    const top = heap[0]!;
+    heap[0] = heap[end]!;
+    heap[end] = top;
+    siftDown(heap, keys, 0, end);
+  }
+  return heap;
 }
 
 function argmaxRow(probs: ArrayLike<number>, i: number, classes: number): number {
@@ -304,24 +432,34 @@ export function findLabelIssues(problem: LabelProblem, options: FindLabelIssuesO
   if (!LABEL_FILTERS.includes(filterBy)) throw new RangeError(`unknown filter ${String(filterBy)} (known: ${LABEL_FILTERS.join(', ')})`);
   const n = check(problem);
   const { probs, labels, classes } = problem;
-  const counts = labelCounts(labels, classes);
-  const { thresholds, joint } = confidentJoint(problem);
-  const calibrated = calibrateConfidentJoint(joint, counts);
+  const groups = groupByClass(probs, labels, classes, n);
+  const { counts, offsets, members, selfProbs } = groups;
+  const thresholds = thresholdsOf(groups, classes);
+  const calibrated = calibrateConfidentJoint(countJoint(problem, n, thresholds, null, null), counts);
   const prune = pruneCountMatrix(calibrated, minExamplesPerClass, fracNoise);
 
-  const members: number[][] = Array.from({ length: classes }, () => []);
-  for (let i = 0; i < n; i++) members[labels[i]!]!.push(i);
-  const byNoise = new Uint8Array(n);
-  const byClass = new Uint8Array(n);
+  const wantNoise = filterBy !== 'prune_by_class';
+  const wantClass = filterBy !== 'prune_by_noise_rate';
+  const byNoise = new Uint8Array(wantNoise ? n : 0);
+  const byClass = new Uint8Array(wantClass ? n : 0);
+  const keys = new Float64Array(Math.max(0, ...counts));
   for (let k = 0; k < classes; k++) {
-    const idx = members[k]!;
-    if (idx.length <= Math.max(1, minExamplesPerClass)) continue;
-    const issues = idx.length - prune[k]![k]!;
-    if (issues >= 1) for (const i of lowest(idx, (i) => probs[i * classes + k]!, issues)) byClass[i] = 1;
+    const start = offsets[k]!;
+    const size = counts[k]!;
+    if (size <= Math.max(1, minExamplesPerClass)) continue;
+    const issues = size - prune[k]![k]!;
+    if (wantClass && issues >= 1) {
+      for (const p of lowestPositions(selfProbs.subarray(start, start + size), size, issues)) byClass[members[start + p]!] = 1;
+    }
+    if (!wantNoise) continue;
     for (let j = 0; j < classes; j++) {
       const count = prune[j]![k]!;
       if (j === k || count <= 0) continue;
-      for (const i of lowest(idx, (i) => -(probs[i * classes + j]! - probs[i * classes + k]!), count)) byNoise[i] = 1;
+      for (let p = 0; p < size; p++) {
+        const row = members[start + p]! * classes;
+        keys[p] = -(probs[row + j]! - probs[row + k]!);
+      }
+      for (const p of lowestPositions(keys, size, count)) byNoise[members[start + p]!] = 1;
     }
   }
   const flagged: number[] = [];
@@ -329,14 +467,10 @@ export function findLabelIssues(problem: LabelProblem, options: FindLabelIssuesO
     const hit = filterBy === 'prune_by_noise_rate' ? byNoise[i] : filterBy === 'prune_by_class' ? byClass[i] : byNoise[i]! & byClass[i]!;
     if (hit && argmaxRow(probs, i, classes) !== labels[i]) flagged.push(i);
   }
-  return { method: 'cleanlab', indices: rankAscending(flagged, selfConfidence(problem)), thresholds, joint: calibrated, noiseRates: noiseRates(calibrated) };
-}
-
-/** The `count` members of `idx` with the lowest `key`, ties by index. */
-function lowest(idx: readonly number[], key: (i: number) => number, count: number): number[] {
-  const keys = Float64Array.from(idx, key);
-  const order = Array.from(idx, (_, p) => p).sort((a, b) => keys[a]! - keys[b]! || a - b);
-  return order.slice(0, count).map((p) => idx[p]!);
+  const flaggedSelf = new Float64Array(flagged.length);
+  for (let f = 0; f < flagged.length; f++) flaggedSelf[f] = probs[flagged[f]! * classes + labels[flagged[f]!]!]!;
+  const indices = Array.from(sortedLowestPositions(flaggedSelf, flagged.length, flagged.length), (f) => flagged[f]!);
+  return { method: 'cleanlab', indices, thresholds, joint: calibrated, noiseRates: noiseRates(calibrated) };
 }
 
 /**
@@ -346,7 +480,9 @@ function lowest(idx: readonly number[], key: (i: number) => number, count: numbe
  */
 export function paperLabelIssues(problem: LabelProblem, top?: number): LabelIssues & { estimated: number } {
   const n = check(problem);
-  const { thresholds, joint } = confidentJoint(problem);
+  const thresholds = thresholdsOf(groupByClass(problem.probs, problem.labels, problem.classes, n), problem.classes);
+  const margin = new Float64Array(n);
+  const joint = countJoint(problem, n, thresholds, null, margin);
   let trace = 0;
   let sum = 0;
   for (let i = 0; i < joint.length; i++) {
@@ -356,7 +492,6 @@ export function paperLabelIssues(problem: LabelProblem, top?: number): LabelIssu
   const estimated = Math.floor((1 - trace / sum) * n);
   const count = top ?? estimated;
   if (!(Number.isInteger(count) && count >= 0)) throw new RangeError(`top must be a non-negative integer, got ${count}`);
-  const all = Array.from({ length: n }, (_, i) => i);
-  const indices = rankAscending(all, normalizedMargin(problem)).slice(0, count);
+  const indices = Array.from(sortedLowestPositions(margin, n, count));
   return { method: 'paper', indices, thresholds, joint, noiseRates: noiseRates(joint), estimated };
 }
