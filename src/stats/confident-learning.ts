@@ -42,7 +42,11 @@ export interface LabelProblem {
 /** K×K counts, `joint[given][true]`. */
 export type Joint = number[][];
 
-function check({ probs, labels, classes }: LabelProblem): number {
+/**
+ * Validates the problem and returns n. `probabilities: false` leaves the finiteness of the
+ * probabilities to `countJoint`, which reads every one of them anyway.
+ */
+function check({ probs, labels, classes }: LabelProblem, probabilities = true): number {
   if (!Number.isInteger(classes) || classes < 2) throw new RangeError(`need at least 2 classes, got ${classes}`);
   const n = labels.length;
   if (probs.length !== n * classes) {
@@ -54,10 +58,14 @@ function check({ probs, labels, classes }: LabelProblem): number {
       throw new RangeError(`label ${label} of example ${i} is not a class index in [0, ${classes})`);
     }
   }
+  if (probabilities) checkFinite(probs, classes);
+  return n;
+}
+
+function checkFinite(probs: ArrayLike<number>, classes: number): void {
   for (let i = 0; i < probs.length; i++) {
     if (!Number.isFinite(probs[i]!)) throw new RangeError(`probability ${i % classes} of example ${Math.floor(i / classes)} is not finite`);
   }
-  return n;
 }
 
 /**
@@ -176,7 +184,8 @@ export interface ConfidentJointResult {
 
 /**
  * One pass over the rows counting the confident joint; when asked, it also records each
- * example's confident class and its normalized margin, which read the same row.
+ * example's confident class and its normalized margin, which read the same row. It throws
+ * check()'s error for a non-finite probability, so callers may skip that pass.
  */
 function countJoint(
   { probs, labels, classes }: LabelProblem,
@@ -188,6 +197,7 @@ function countJoint(
   const cut = new Float64Array(classes);
   for (let j = 0; j < classes; j++) cut[j] = thresholds[j]! - COMPARISON_SLACK;
   const flat = new Float64Array(classes * classes);
+  let nonFinite = false;
   for (let i = 0; i < n; i++) {
     const row = i * classes;
     const label = labels[i]!;
@@ -195,9 +205,10 @@ function countJoint(
     let firstConfident = -1;
     let argmax = 0;
     let max = probs[row]!;
-    let other = Number.NEGATIVE_INFINITY;
     for (let j = 0; j < classes; j++) {
       const p = probs[row + j]!;
+      // p − p is NaN exactly when p is NaN or infinite.
+      if (p - p !== 0) nonFinite = true;
       if (p >= cut[j]!) {
         confident++;
         if (firstConfident < 0) firstConfident = j;
@@ -206,13 +217,17 @@ function countJoint(
         max = p;
         argmax = j;
       }
-      if (j !== label && p > other) other = p;
     }
     const guess = confident === 0 ? -1 : confident > 1 ? argmax : firstConfident;
     if (confidentClass) confidentClass[i] = guess;
-    if (margin) margin[i] = probs[row + label]! - other;
     if (guess >= 0) flat[label * classes + guess]!++;
+    if (margin) {
+      let other = Number.NEGATIVE_INFINITY;
+      for (let j = 0; j < classes; j++) if (j !== label && probs[row + j]! > other) other = probs[row + j]!;
+      margin[i] = probs[row + label]! - other;
+    }
   }
+  if (nonFinite) checkFinite(probs, classes);
   const joint: Joint = [];
   for (let k = 0; k < classes; k++) {
     const row = Array.from(flat.subarray(k * classes, (k + 1) * classes));
@@ -430,7 +445,7 @@ export interface FindLabelIssuesOptions {
 export function findLabelIssues(problem: LabelProblem, options: FindLabelIssuesOptions = {}): LabelIssues {
   const { filterBy = 'prune_by_noise_rate', minExamplesPerClass = 1, fracNoise = 1 } = options;
   if (!LABEL_FILTERS.includes(filterBy)) throw new RangeError(`unknown filter ${String(filterBy)} (known: ${LABEL_FILTERS.join(', ')})`);
-  const n = check(problem);
+  const n = check(problem, false);
   const { probs, labels, classes } = problem;
   const groups = groupByClass(probs, labels, classes, n);
   const { counts, offsets, members, selfProbs } = groups;
@@ -479,7 +494,7 @@ export function findLabelIssues(problem: LabelProblem, options: FindLabelIssuesO
  * release reviewed the top 100 for MNIST, where the estimate is 15).
  */
 export function paperLabelIssues(problem: LabelProblem, top?: number): LabelIssues & { estimated: number } {
-  const n = check(problem);
+  const n = check(problem, false);
   const thresholds = thresholdsOf(groupByClass(problem.probs, problem.labels, problem.classes, n), problem.classes);
   const margin = new Float64Array(n);
   const joint = countJoint(problem, n, thresholds, null, margin);
