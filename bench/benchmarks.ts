@@ -2,10 +2,11 @@
  * The benchmarks `npm run bench` runs, in order. Add a module here: one import, one entry.
  */
 import type { Benchmark } from './harness.js';
+import { confidentLearningBenchmark } from './numpy/confident-learning.js';
 import { contaminationBenchmark } from './contamination.js';
 import { diagnosisBenchmark } from './diagnosis.js';
 import { hfTrainerBenchmark } from './hf-trainer.js';
 import { pairedBootstrapBenchmark } from './paired-bootstrap.js';
 import { tensorboardBenchmark } from './tensorboard.js';
 
-export const BENCHMARKS = [tensorboardBenchmark, hfTrainerBenchmark, diagnosisBenchmark, contaminationBenchmark, pairedBootstrapBenchmark] as const satisfies readonly Benchmark[];
+export const BENCHMARKS = [tensorboardBenchmark, hfTrainerBenchmark, diagnosisBenchmark, contaminationBenchmark, pairedBootstrapBenchmark, confidentLearningBenchmark] as const satisfies readonly Benchmark[];
