@@ -9,6 +9,7 @@ import { overlapCommand, overlapHelp } from './commands/overlap.js';
 import { diagnoseCommand, diagnoseHelp } from './commands/diagnose.js';
 import { ingestCommand, ingestHelp } from './commands/ingest.js';
 import { labelIssuesCommand, labelIssuesHelp } from './commands/label-issues.js';
+import { probeCommand, probeHelp } from './commands/probe.js';
 import { UsageError } from './errors.js';
 import { nodeTerminal, type Terminal } from './terminal.js';
 
@@ -24,6 +25,7 @@ const COMMANDS = {
   diagnose: { summary: 'name the first layer each run fails, with evidence and the next action', help: diagnoseHelp, run: diagnoseCommand },
   ingest: { summary: 'read runs from any supported format and show what was found', help: ingestHelp, run: ingestCommand },
   'label-issues': { summary: 'find probably mislabelled examples by confident learning', help: labelIssuesHelp, run: labelIssuesCommand },
+  probe: { summary: 'does the hidden representation encode a label the output hides (linear probe, control task)', help: probeHelp, run: probeCommand },
 } satisfies Record<string, Command>;
 
 function version(): string {

@@ -11,3 +11,4 @@ export * from './curve-fit.js';
 export * from './bootstrap.js';
 export * from './paired.js';
 export * from './seed-noise.js';
+export * from './logistic.js';
