@@ -5,7 +5,9 @@
  */
 import type { FindingDraft } from '../ladder/finding.js';
 import type { Layer } from '../ladder/layers.js';
+import type { Baseline } from '../ladder/baseline.js';
 import type { Run, Series } from '../model/run.js';
+import type { ItemScores } from '../observation/compare.js';
 
 export interface Threshold {
   value: number;
@@ -29,6 +31,16 @@ export interface RunEvidence {
   evalSizes?: Record<string, number>;
   /** Items the benchmark behind a series has (lm-eval `original`): more than `evalSizes` under `--limit`. */
   evalSizesAvailable?: Record<string, number>;
+  /**
+   * The run's per-example eval results pooled over its example sets, on its headline metric
+   * (`correct` when every set has 0/1 correctness, else the metric every set shares, or the
+   * one chosen with `--metric`); absent when the run has no per-example results.
+   */
+  items?: { metric: string; scores: ItemScores; clusters?: (string | null)[] };
+  /** Why `items` is absent although the run has per-example results (e.g. no common metric). */
+  itemsMissing?: string;
+  /** What the run is compared with (`--baseline` or `baseline:` in ladder.yaml). */
+  baseline?: Baseline;
 }
 
 export type CheckOutcome =

@@ -8,6 +8,8 @@ import { belowChance } from './observation/below-chance.js';
 import { lossMetricDisagree } from './observation/loss-metric-disagree.js';
 import { valBetterThanTrain } from './observation/val-better-than-train.js';
 import { smallEval } from './observation/small-eval.js';
+import { evalInterval } from './observation/eval-interval.js';
+import { labelErrors } from './observation/label-errors.js';
 import { divergence } from './reachability/divergence.js';
 import { stall } from './reachability/stall.js';
 import { frozenAfterBlowup } from './reachability/frozen-after-blowup.js';
@@ -21,7 +23,7 @@ import { overfitting } from './reachability/overfitting.js';
 import { noisyLabels } from './reachability/noisy-labels.js';
 import { collapse } from './reachability/collapse.js';
 
-export const CHECKS = [evalFrozen, belowChance, lossMetricDisagree, valBetterThanTrain, smallEval, divergence, stall, collapse, frozenAfterBlowup, gradSpikes, instability, badInitLoss, clippingAlways, scheduleNeverDecays, notConverged, overfitting, noisyLabels] as const satisfies readonly AnyCheck[];
+export const CHECKS = [evalFrozen, belowChance, lossMetricDisagree, valBetterThanTrain, smallEval, evalInterval, labelErrors, divergence, stall, collapse, frozenAfterBlowup, gradSpikes, instability, badInitLoss, clippingAlways, scheduleNeverDecays, notConverged, overfitting, noisyLabels] as const satisfies readonly AnyCheck[];
 
 export function checkByCode(code: string): AnyCheck {
   const found = (CHECKS as readonly AnyCheck[]).find((check) => check.code === code);

@@ -24,6 +24,10 @@ export const ConfigSchema = z.looseObject({
   roles: RolesSchema.optional(),
   /** Check thresholds: `{ "reachability.stall": { minRelativeDrop: 0.1 } }`. */
   thresholds: z.record(z.string(), z.record(z.string(), z.number())).optional(),
+  /** A score the run is compared with on its headline per-example metric (a published result, a target). */
+  baseline: z.number().refine(Number.isFinite, 'must be a finite number').optional(),
+  /** The per-example metric the run is judged on (default: correctness, or the one metric every set has). */
+  metric: z.string().min(1).optional(),
 });
 
 export type LadderConfig = z.infer<typeof ConfigSchema>;

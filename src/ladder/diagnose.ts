@@ -16,7 +16,8 @@
 import type { AnyCheck } from '../checks/check.js';
 import { CHECKS } from '../checks/registry.js';
 import type { Run } from '../model/run.js';
-import { evidenceOf } from './evidence.js';
+import type { Baseline } from './baseline.js';
+import { evidenceOf, type EvidenceContext } from './evidence.js';
 import type { Finding, PlannedExperiment } from './finding.js';
 import { wordingOf } from './findings-text.js';
 import { LAYERS, type Layer, type LayerStatus, type Verdict } from './layers.js';
@@ -42,6 +43,9 @@ export interface DiagnoseOptions {
   checks?: readonly AnyCheck[];
   /** Threshold overrides: `{ "reachability.divergence": { explosionFactor: 20 } }`. */
   thresholds?: Record<string, Record<string, number>>;
+  /** What the run's evaluation is compared with (`--baseline`), and on which per-example metric. */
+  baseline?: Baseline;
+  metric?: string;
 }
 
 /** What would decide each layer when a single run cannot. */
@@ -80,7 +84,10 @@ function experimentFor(layer: Layer, run: Run): PlannedExperiment {
 
 export function diagnoseRun(run: Run, options: DiagnoseOptions = {}): Diagnosis {
   const checks = options.checks ?? (CHECKS as readonly AnyCheck[]);
-  const evidence = evidenceOf(run);
+  const context: EvidenceContext = {};
+  if (options.baseline) context.baseline = options.baseline;
+  if (options.metric !== undefined) context.metric = options.metric;
+  const evidence = evidenceOf(run, context);
   const findings: Finding[] = [];
   const byLayer = new Map<Layer, { problems: number; clear: number; unknown: { check: string; missing: string }[]; codes: string[] }>(
     LAYERS.map((layer) => [layer, { problems: 0, clear: 0, unknown: [], codes: [] }]),

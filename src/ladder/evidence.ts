@@ -5,6 +5,15 @@
  */
 import type { RunEvidence } from '../checks/check.js';
 import type { HValue, Run } from '../model/run.js';
+import { CompareInputError, headlineMetric, itemScores } from '../observation/compare.js';
+import type { Baseline } from './baseline.js';
+
+export interface EvidenceContext {
+  /** What the run is compared with. */
+  baseline?: Baseline;
+  /** The per-example metric to judge (default: see `headlineMetric`). */
+  metric?: string;
+}
 
 const CLASS_KEYS = ['num_classes', 'num_labels', 'n_classes', 'nclasses', 'classes', 'model.num_labels', 'model.num_classes'];
 const EVAL_SIZE_KEYS = ['eval_size', 'eval_samples', 'num_eval_samples', 'n_eval', 'val_size', 'validation_size', 'eval_eval_samples', 'all_eval_samples'];
@@ -22,7 +31,7 @@ function lookup(run: Run, keys: string[]): number | undefined {
   return undefined;
 }
 
-export function evidenceOf(run: Run): RunEvidence {
+export function evidenceOf(run: Run, context: EvidenceContext = {}): RunEvidence {
   const named = (name: string | undefined) => (name && run.series[name] ? { name, series: run.series[name]! } : undefined);
   const evidence: RunEvidence = {
     run,
@@ -58,6 +67,22 @@ export function evidenceOf(run: Run): RunEvidence {
     // One task and no group: its count is the run's evaluation size.
     if (perTask.size === 1 && evidence.evalSize === undefined && Object.keys(sizes).length === evidence.valMetrics.length) {
       evidence.evalSize = [...perTask.values()][0]!.scored;
+    }
+  }
+  if (context.baseline) evidence.baseline = context.baseline;
+  if (run.examples.length > 0) {
+    const chosen = context.metric !== undefined ? { metric: context.metric } : headlineMetric(run.examples);
+    if ('missing' in chosen) evidence.itemsMissing = chosen.missing;
+    else {
+      try {
+        const scores = itemScores(run.examples, chosen.metric, run.id);
+        const clustered = run.examples.some((set) => set.clusters?.some((c) => c !== null));
+        evidence.items = { metric: chosen.metric, scores };
+        if (clustered) evidence.items.clusters = run.examples.flatMap((set) => set.clusters ?? new Array<string | null>(set.count).fill(null));
+      } catch (error) {
+        if (!(error instanceof CompareInputError)) throw error;
+        evidence.itemsMissing = error.message;
+      }
     }
   }
   return evidence;

@@ -58,6 +58,46 @@ export const FINDINGS: Record<string, FindingText> = {
         ? `do not compare runs on this number at a finer scale than ±${num(100 * Number(e.halfWidth))} points; evaluate on more items (about ${num(e.itemsForTarget)} give ±${num(100 * Number(e.targetHalfWidth))} point)`
         : `differences smaller than about ${num(100 * Number(e.halfWidth))} points are within eval sampling noise (seed noise comes on top); ${num(e.itemsForTarget)} items would give ±${num(100 * Number(e.targetHalfWidth))} point`,
   },
+  'observation.eval-interval': {
+    summary: (e) => {
+      const ci = `${Math.round(100 * Number(e.confidence))}% CI [${num(e.low)}, ${num(e.high)}]`;
+      const head = `${e.metric} = ${num(e.value)} on ${num(e.n)} items (${ci}, ${e.method}${e.clusters !== undefined ? ` over ${num(e.clusters)} clusters` : ''})`;
+      if (e.baseline === 'none') return `${head}: ±${num(100 * Number(e.halfWidth))} points`;
+      if (e.baseline === 'value') {
+        return `${head} ${e.distinguishable ? 'is' : 'cannot be told'} ${e.distinguishable ? (Number(e.difference) > 0 ? 'above' : 'below') : 'from'} the baseline ${num(e.baselineValue)}${e.distinguishable ? '' : ` (gap ${num(e.difference)}, inside the interval)`}`;
+      }
+      return (
+        `${head}; against ${e.baselineSource} (${num(e.baselineValue)}) on ${num(e.paired)} paired items: difference ${num(e.difference)} [${num(e.differenceLow)}, ${num(e.differenceHigh)}], p = ${num(e.pValue)} (${e.test}), ` +
+        (e.distinguishable ? 'significant' : `not significant; the smallest difference this eval can detect is ${num(e.mde)}`)
+      );
+    },
+    next: (e) => {
+      if (e.baseline === 'none') {
+        return Number(e.halfWidth) > Number(e.maxHalfWidth)
+          ? `do not compare runs on this number at a finer scale than ±${num(100 * Number(e.halfWidth))} points; evaluate on more items`
+          : `differences smaller than about ${num(100 * Number(e.halfWidth))} points are within eval sampling noise (seed noise comes on top); pass --baseline to test a claimed gap`;
+      }
+      if (e.distinguishable) return 'the gap to the baseline is larger than eval sampling noise; check seed noise (several seeds) before attributing it to the change';
+      if (e.itemsNeeded === undefined) return 'do not claim a difference from the baseline on this eval';
+      return e.baseline === 'items'
+        ? `do not claim a difference from the baseline on this eval; a gap of this size needs about ${num(e.itemsNeeded)} paired items to detect (power 0.8), or a larger effect`
+        : `do not claim a difference from the baseline on this eval; at a gap of this size the interval excludes the baseline from about ${num(e.itemsNeeded)} items, or compare per item with --baseline PATH (a paired test needs fewer)`;
+    },
+  },
+  'observation.label-errors': {
+    summary: (e) =>
+      `confident learning flags ${num(e.flagged)} of ${num(e.checked)} eval labels as probably wrong (${pct(e.rate)}; the paper's estimate ${num(e.paperEstimate)})` +
+      (e.baseline === 'none'
+        ? ''
+        : `; the gap to ${e.baselineSource} is ${num(e.gap)} (${num(e.gapItems)} items), ${e.withinLabelErrors ? 'no more than the flagged labels could account for' : 'more than the flagged labels can account for'}` +
+          (e.cleanedGap !== undefined ? ` (on the ${num(e.cleanedItems)} unflagged items: ${num(e.cleanedGap)}, p = ${num(e.cleanedPValue)})` : '')),
+    next: (e) =>
+      e.withinLabelErrors === true
+        ? 'review the flagged items (`ladder label-issues`) and re-score both systems on the corrected labels before claiming the gap'
+        : Number(e.rate) > Number(e.maxErrorRate)
+          ? 'review the flagged items (`ladder label-issues`, ranked most suspicious first) and correct the eval labels; until then the score is capped near 1 − the error rate'
+          : 'the flagged items are listed in the evidence (all of them: `ladder label-issues`); correct them when a result hinges on a few points',
+  },
   'reachability.divergence': {
     summary: (e) =>
       Number(e.nonFiniteCount) > 0

@@ -57,6 +57,23 @@ function availableMetrics(sets: ExampleSet[]): string[] {
   return [...names];
 }
 
+/**
+ * The metric a run's per-example results are judged on when none is named: 0/1 correctness
+ * when every set has it (or labels and predictions), else the one per-item metric every set
+ * shares when there is exactly one (`exact_match`, `bleu`…). Undefined when the choice would
+ * be a guess; the message then lists what there is.
+ */
+export function headlineMetric(sets: ExampleSet[]): { metric: string } | { missing: string } {
+  if (sets.length === 0) return { missing: 'per-example eval results' };
+  if (sets.every((set) => correctnessOf(set) !== undefined)) return { metric: 'correct' };
+  const shared = Object.keys(sets[0]!.metrics ?? {}).filter((name) => sets.every((set) => set.metrics?.[name] !== undefined));
+  if (shared.length === 1) return { metric: shared[0]! };
+  const known = availableMetrics(sets);
+  return {
+    missing: `a headline per-example metric: ${shared.length > 1 ? `several are shared (${shared.join(', ')})` : `none is shared by every set (${known.length > 0 ? known.join(', ') : 'none'})`}; name one with --metric or \`metric:\` in ladder.yaml`,
+  };
+}
+
 /** The per-item values of `metric` over every example set of one side, in set order. */
 export function itemScores(sets: ExampleSet[], metric: string, source: string): ItemScores {
   const columns: Float64Array[] = [];

@@ -82,3 +82,52 @@ describe('ladder diagnose', () => {
     for (const d of json.diagnoses) expect(['observation', 'reachability', 'instantiation', 'perception', 'none']).toContain(d.verdict.layer);
   });
 });
+
+describe('ladder diagnose on per-example results, with --baseline', () => {
+  const fixtures = path.join(REPO, 'test/fixtures/diagnose-examples');
+  const codes = (json: { findings: { code: string; severity: string }[] }) => Object.fromEntries(json.findings.map((f) => [f.code, f.severity]));
+
+  it('adds the interval and label-error checks, and fails the observation when the baseline is within noise', () => {
+    const alone = ladder(['diagnose', '--json', path.join(fixtures, 'strong')]);
+    expect(alone.status, alone.stderr).toBe(0);
+    expect(codes(JSON.parse(alone.stdout))).toMatchObject({ 'observation.eval-interval': 'info', 'observation.label-errors': 'info' });
+
+    const close = ladder(['diagnose', '--json', '--fail-on', 'observation', path.join(fixtures, 'strong'), '--baseline', path.join(fixtures, 'close')]);
+    expect(close.status, close.stderr).toBe(1);
+    const json = JSON.parse(close.stdout);
+    expect(json.verdict.layer).toBe('observation');
+    expect(codes(json)).toMatchObject({ 'observation.eval-interval': 'warning', 'observation.label-errors': 'warning' });
+    const interval = json.findings.find((f: { code: string }) => f.code === 'observation.eval-interval');
+    expect(interval.evidence).toMatchObject({ baseline: 'items', onlyRun: 11, onlyBaseline: 13, test: 'mcnemar-exact' });
+
+    const weak = ladder(['diagnose', '--json', path.join(fixtures, 'strong'), '--baseline', path.join(fixtures, 'weak')]);
+    expect(JSON.parse(weak.stdout).layers[0].status).toBe('pass');
+  });
+
+  it('takes a value baseline from the flag or from ladder.yaml, and a metric by name', () => {
+    const dir = scratch('diagnose-baseline');
+    cpSync(path.join(fixtures, 'strong'), path.join(dir, 'strong'), { recursive: true });
+    writeFileSync(path.join(dir, 'strong', 'ladder.yaml'), 'baseline: 0.95\n');
+    const fromYaml = JSON.parse(ladder(['diagnose', '--json', path.join(dir, 'strong')]).stdout);
+    const interval = fromYaml.findings.find((f: { code: string }) => f.code === 'observation.eval-interval');
+    expect(interval.evidence).toMatchObject({ baseline: 'value', baselineValue: 0.95, distinguishable: true, baselineSource: 'ladder.yaml' });
+    const fromFlag = JSON.parse(ladder(['diagnose', '--json', path.join(dir, 'strong'), '--baseline', '0.9']).stdout);
+    expect(fromFlag.findings.find((f: { code: string }) => f.code === 'observation.eval-interval').evidence).toMatchObject({ baselineValue: 0.9, distinguishable: false });
+    const human = ladder(['diagnose', path.join(dir, 'strong'), '--baseline', '0.9']);
+    expect(human.stdout).toMatch(/verdict: observation — correct = 0\.8973 on 1,500 items/);
+    const unknownMetric = JSON.parse(ladder(['diagnose', '--json', path.join(dir, 'strong'), '--metric', 'bleu']).stdout);
+    const layer = unknownMetric.layers[0];
+    expect(layer.unknown.map((u: { missing: string }) => u.missing).join(' ')).toMatch(/no per-example 'bleu'/);
+  });
+
+  it('a --baseline path without per-example results is a one-line error', () => {
+    const result = ladder(['diagnose', path.join(fixtures, 'strong'), '--baseline', path.join(examples, 'hf-healthy')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/--baseline .*no per-example results/);
+    expect(hasStackTrace(result.stderr)).toBe(false);
+    const missing = ladder(['diagnose', path.join(fixtures, 'strong'), '--baseline', path.join(fixtures, 'nope')]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

@@ -11,8 +11,13 @@ import { formatConfusion, grade, ladderPredict, loadSuite, type SuiteCase } from
 import { REPO } from '../support/corpus.js';
 
 const SUITE = path.join(REPO, 'test/fixtures/diagnosis-suite');
-/** Checks tested on a real run outside the suite (test/checks/reachability/collapse.test.ts: examples/runs/hf-lr-too-high). */
-const EXAMPLE_ONLY = new Set(['reachability.collapse']);
+/**
+ * Checks tested on real runs outside the suite: collapse on examples/runs/hf-lr-too-high
+ * (test/checks/reachability/collapse.test.ts); the per-example checks, which need a baseline
+ * or per-example probabilities the suite's runs do not log, on PyTorch classifiers' eval
+ * predictions (test/fixtures/diagnose-examples, test/checks/observation/{eval-interval,label-errors}.test.ts).
+ */
+const EXAMPLE_ONLY = new Set(['reachability.collapse', 'observation.eval-interval', 'observation.label-errors']);
 let cases: SuiteCase[] = [];
 
 beforeAll(async () => {

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { ingest } from '../../ingest/ingest.js';
-import { diagnoseRun, type Diagnosis } from '../../ladder/diagnose.js';
+import { baselineFlagKind, type Baseline } from '../../ladder/baseline.js';
+import { diagnoseRun, type DiagnoseOptions, type Diagnosis } from '../../ladder/diagnose.js';
+import type { ExampleSet } from '../../model/run.js';
 import { LAYERS, type Layer } from '../../ladder/layers.js';
 import { checkOverrides, mergeOverrides, parseOverride, type ThresholdOverrides } from '../../ladder/thresholds.js';
 import { DIAGNOSES_SCHEMA, diagnosisToJson } from '../../ladder/to-json.js';
@@ -8,6 +10,7 @@ import { UsageError } from '../errors.js';
 import { paint, readingProgress, type Terminal } from '../terminal.js';
 
 export const diagnoseHelp = `Usage: ladder diagnose PATH... [--json] [--fail-on LAYER|any] [--threshold CODE.NAME=VALUE]...
+                       [--baseline VALUE|PATH] [--metric NAME]
 
 Reads every run under the given paths and diagnoses each on its own, reasoning backwards:
 observation, then reachability, then instantiation, then perception. Prints the verdict
@@ -21,6 +24,14 @@ Options:
   --threshold CODE.NAME=VALUE
                      override a check's threshold, e.g. reachability.stall.minRelativeDrop=0.1
                      (repeatable; also \`thresholds:\` in ladder.yaml beside the runs)
+  --baseline VALUE|PATH
+                     what the runs are compared with: a score (e.g. 0.78, a published
+                     result) or another system's per-example results on the same items
+                     (JSONL, .npy, lm-eval samples, or a run folder). Runs with per-example
+                     results then get the paired test and the label-error check against
+                     that gap (also \`baseline: 0.78\` in ladder.yaml)
+  --metric NAME      per-example metric to judge (default: correct, else the one metric
+                     every example set has; also \`metric:\` in ladder.yaml)
   -h, --help         show this help
 `;
 
@@ -49,6 +60,24 @@ function failsAt(verdict: Layer | 'none', failOn: string): boolean {
   return LAYERS.indexOf(verdict) <= LAYERS.indexOf(failOn as Layer);
 }
 
+/** The per-example results of the one run under `source` (`--baseline PATH`). */
+async function baselineExamples(source: string): Promise<ExampleSet[]> {
+  const found = await ingest([source]);
+  const withExamples = found.runs.filter((run) => run.examples.length > 0);
+  if (found.runs.length === 0) {
+    const fatal = found.issues.find((issue) => issue.severity === 'error');
+    if (fatal) throw new UsageError(`--baseline: cannot read '${fatal.file}': ${fatal.message}`);
+  }
+  if (withExamples.length !== 1) {
+    throw new UsageError(
+      withExamples.length === 0
+        ? `--baseline ${source}: no per-example results found; give a score (e.g. --baseline 0.78) or per-example results (JSONL, .npy, lm-eval samples_*.jsonl)`
+        : `--baseline ${source} holds ${withExamples.length} runs with per-example results; pass one run's folder or file`,
+    );
+  }
+  return withExamples[0]!.examples;
+}
+
 export async function diagnoseCommand(args: string[], term: Terminal): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -56,6 +85,8 @@ export async function diagnoseCommand(args: string[], term: Terminal): Promise<n
       json: { type: 'boolean', default: false },
       'fail-on': { type: 'string' },
       threshold: { type: 'string', multiple: true, default: [] },
+      baseline: { type: 'string' },
+      metric: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -88,9 +119,22 @@ export async function diagnoseCommand(args: string[], term: Terminal): Promise<n
     const first = result.issues.find((issue) => issue.severity === 'error');
     throw new UsageError(first ? `cannot read '${first.file}': ${first.message}` : `no runs found under ${positionals.join(', ')}`);
   }
-  const diagnoses = result.runs.map((run) =>
-    diagnoseRun(run, { thresholds: mergeOverrides(result.configs[run.id]?.thresholds, fromFlags) }),
-  );
+  let baselineFromFlag: Baseline | undefined;
+  if (values.baseline !== undefined) {
+    baselineFromFlag =
+      baselineFlagKind(values.baseline) === 'value'
+        ? { kind: 'value', value: Number(values.baseline), source: values.baseline }
+        : { kind: 'items', sets: await baselineExamples(values.baseline), source: values.baseline };
+  }
+  const diagnoses = result.runs.map((run) => {
+    const config = result.configs[run.id];
+    const options: DiagnoseOptions = { thresholds: mergeOverrides(config?.thresholds, fromFlags) };
+    const baseline = baselineFromFlag ?? (config?.baseline !== undefined ? { kind: 'value' as const, value: config.baseline, source: 'ladder.yaml' } : undefined);
+    if (baseline) options.baseline = baseline;
+    const metric = values.metric ?? config?.metric;
+    if (metric !== undefined) options.metric = metric;
+    return diagnoseRun(run, options);
+  });
   if (values.json) {
     const docs = diagnoses.map((d) => diagnosisToJson(d, result.issues));
     term.out(JSON.stringify(docs.length === 1 ? docs[0] : { schema: DIAGNOSES_SCHEMA, diagnoses: docs }) + '\n');
