@@ -28,6 +28,16 @@ export const ConfigSchema = z.looseObject({
   baseline: z.number().refine(Number.isFinite, 'must be a finite number').optional(),
   /** The per-example metric the run is judged on (default: correctness, or the one metric every set has). */
   metric: z.string().min(1).optional(),
+  /** Studies (src/studies/study.ts): force or forbid reading the runs as one study. */
+  study: z.boolean().optional(),
+  /** Hyperparameter keys to treat as nuisance / scientific whatever their names say. */
+  nuisance: z.array(z.string().min(1)).optional(),
+  scientific: z.array(z.string().min(1)).optional(),
+  /** The series a study's runs are judged on, and its direction. */
+  objective: z.object({ metric: z.string().min(1), direction: z.enum(['higher', 'lower']).optional() }).strict().optional(),
+  /** The scientific key whose values are concept families, and the probe series that discriminate them. */
+  concept: z.string().min(1).optional(),
+  probes: z.array(z.string().min(1)).optional(),
 });
 
 export type LadderConfig = z.infer<typeof ConfigSchema>;

@@ -15,7 +15,9 @@
  */
 import type { AnyCheck } from '../checks/check.js';
 import { CHECKS } from '../checks/registry.js';
+import type { CheckOutcome } from '../checks/check.js';
 import type { Run } from '../model/run.js';
+import type { Study } from '../studies/study.js';
 import type { Baseline } from './baseline.js';
 import { evidenceOf, type EvidenceContext } from './evidence.js';
 import type { Finding, PlannedExperiment } from './finding.js';
@@ -32,8 +34,16 @@ export interface LayerAssessment {
   experiment?: PlannedExperiment;
 }
 
+/** What a diagnosis is about: one run, or a study of several (src/studies/study.ts). */
+export interface Subject {
+  kind: 'run' | 'study';
+  id: string;
+  runs: Run[];
+  study?: Study;
+}
+
 export interface Diagnosis {
-  run: Run;
+  subject: Subject;
   verdict: { layer: Verdict; summary: string; next: string[] };
   layers: LayerAssessment[];
   findings: Finding[];
@@ -82,24 +92,47 @@ function experimentFor(layer: Layer, run: Run): PlannedExperiment {
   }
 }
 
+/** One check's outcome, as the engine weighs it. */
+export interface JudgedOutcome {
+  code: string;
+  layer: Layer;
+  outcome: CheckOutcome;
+}
+
 export function diagnoseRun(run: Run, options: DiagnoseOptions = {}): Diagnosis {
+  return judge({ kind: 'run', id: run.id, runs: [run] }, runOutcomes(run, options), (layer) => experimentFor(layer, run));
+}
+
+/** Every run check's outcome on one run. */
+export function runOutcomes(run: Run, options: DiagnoseOptions = {}): JudgedOutcome[] {
   const checks = options.checks ?? (CHECKS as readonly AnyCheck[]);
   const context: EvidenceContext = {};
   if (options.baseline) context.baseline = options.baseline;
   if (options.metric !== undefined) context.metric = options.metric;
   const evidence = evidenceOf(run, context);
+  return checks.map((check) => ({ code: check.code, layer: check.layer, outcome: check.evaluate(evidence, thresholdValues(check, options.thresholds)) }));
+}
+
+/** A check's thresholds with the overrides applied. */
+export function thresholdValues(check: { code: string; thresholds: Record<string, { value: number }> }, overrides?: Record<string, Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(check.thresholds).map(([name, threshold]) => [name, overrides?.[check.code]?.[name] ?? threshold.value]));
+}
+
+/**
+ * Layer statuses and the verdict from check outcomes (DESIGN section 2): a layer fails when a
+ * check found a problem, passes when one could assess it and none did, is inconclusive
+ * otherwise; a failing observation gates everything above it, and instantiation and
+ * perception are gated until reachability passes (the taboo).
+ */
+export function judge(subject: Subject, outcomes: JudgedOutcome[], plan: (layer: Layer) => PlannedExperiment): Diagnosis {
   const findings: Finding[] = [];
   const byLayer = new Map<Layer, { problems: number; clear: number; unknown: { check: string; missing: string }[]; codes: string[] }>(
     LAYERS.map((layer) => [layer, { problems: 0, clear: 0, unknown: [], codes: [] }]),
   );
-  for (const check of checks) {
-    const values = Object.fromEntries(
-      Object.entries(check.thresholds).map(([name, threshold]) => [name, options.thresholds?.[check.code]?.[name] ?? threshold.value]),
-    );
-    const outcome = check.evaluate(evidence, values);
-    const tally = byLayer.get(check.layer)!;
+  for (const { code, layer, outcome } of outcomes) {
+    const tally = byLayer.get(layer)!;
     if (outcome.status === 'unknown') {
-      tally.unknown.push({ check: check.code, missing: outcome.missing });
+      tally.unknown.push({ check: code, missing: outcome.missing });
       continue;
     }
     const own: Finding[] = (outcome.findings ?? []).map((draft) => {
@@ -122,7 +155,7 @@ export function diagnoseRun(run: Run, options: DiagnoseOptions = {}): Diagnosis 
     const gated = gateAll || ((layer === 'instantiation' || layer === 'perception') && reachability?.status !== 'pass');
     if (gated) status = 'gated';
     const assessment: LayerAssessment = { layer, status, findings: [...new Set(tally.codes)], unknown: tally.unknown };
-    if (status === 'inconclusive' || status === 'gated') assessment.experiment = experimentFor(layer, run);
+    if (status === 'inconclusive' || status === 'gated') assessment.experiment = plan(layer);
     layers.push(assessment);
     if (status === 'fail' && verdict === 'none') verdict = layer;
     if (layer === 'observation' && status === 'fail') gateAll = true;
@@ -131,11 +164,11 @@ export function diagnoseRun(run: Run, options: DiagnoseOptions = {}): Diagnosis 
   const failing = findings.filter((f) => f.layer === verdict && f.severity !== 'info');
   const summary =
     verdict === 'none'
-      ? 'no layer fails on the evidence this run carries'
+      ? `no layer fails on the evidence ${subject.kind === 'run' ? 'this run carries' : 'these runs carry'}`
       : failing.map((f) => f.summary).join('; ');
   const next =
     verdict === 'none'
       ? layers.filter((l) => l.experiment && l.status === 'inconclusive').map((l) => l.experiment!.description)
       : [...new Set(failing.map((f) => f.next))];
-  return { run, verdict: { layer: verdict, summary, next }, layers, findings };
+  return { subject, verdict: { layer: verdict, summary, next }, layers, findings };
 }

@@ -98,6 +98,57 @@ export const FINDINGS: Record<string, FindingText> = {
           ? 'review the flagged items (`ladder label-issues`, ranked most suspicious first) and correct the eval labels; until then the score is capped near 1 − the error rate'
           : 'the flagged items are listed in the evidence (all of them: `ladder label-issues`); correct them when a result hinges on a few points',
   },
+  'observation.seed-noise': {
+    summary: (e) =>
+      `${e.better} (${num(e.betterValue)} at ${e.betterSetting}) vs ${e.worse} (${num(e.worseValue)} at ${e.worseSetting}) on ${e.objective}: gap ${num(e.gap)}, ${Math.round(100 * Number(e.confidence))}% CI [${num(e.low)}, ${num(e.high)}] against a seed SD of ${num(e.seedSd)} (p = ${num(e.pValue)})` +
+      (e.pAB !== undefined ? `; P(A > B) = ${num(e.pAB)} [${num(e.pABLow)}, ${num(e.pABHigh)}]` : '') +
+      (e.distinguishable ? '' : ' — inside seed noise'),
+    next: (e) =>
+      e.distinguishable
+        ? 'the best arm is ahead beyond seed noise'
+        : `do not conclude which arm is better: rerun each arm's best setting with more seeds (the gap needs about ${num(Math.ceil(2 * ((2.8 * Number(e.seedSd)) / Math.max(Number(e.gap), 1e-12)) ** 2))} seeds per arm to show at power 0.8), or accept that the arms are equivalent here`,
+  },
+  'reachability.untuned-comparison': {
+    summary: (e) =>
+      `the arms (${e.scientific}) are compared at untuned learning rates: ${(e.untunedArms as string[]).join(', ')} ran at a single ${e.learningRateKey}; a difference between them is a statement about that learning rate, not about the architectures`,
+    next: (e) => {
+      const plan = e.plan as { vary: Record<string, number[]>; seeds: number; runs: number };
+      const [key, values] = Object.entries(plan.vary)[0]!;
+      return `tune each arm separately: ${key} ∈ {${values.map(num).join(', ')}} × ${num(plan.seeds)} seeds per arm (${num(plan.runs)} runs), then compare the arms at their own best`;
+    },
+  },
+  'reachability.sweep-edge': {
+    summary: (e) =>
+      `${e.arm}: the best ${e.key} is ${num(e.best)}, the ${e.side === 'low' ? 'lowest' : 'highest'} value searched (${(e.values as number[]).map(num).join(', ')}); its tuned ${e.objective} is a lower bound`,
+    next: (e) => `extend the ${e.key} sweep of ${e.arm} to ${num(e.extendTo)} (and beyond while it keeps improving) before comparing this arm`,
+  },
+  'instantiation.tuned-comparison': {
+    summary: (e) =>
+      `at their tuned bests, ${e.worse} (${num(e.worseValue)} at ${e.worseSetting}) is worse than ${e.better} (${num(e.betterValue)} at ${e.betterSetting}) on ${e.objective} by ${num(e.gap)}, ${Math.round(100 * Number(e.confidence))}% CI [${num(e.low)}, ${num(e.high)}] (p = ${num(e.pValue)})` +
+      (Number(e.matchedSettings) > 0 ? `; ${e.better} also wins at ${num(e.betterWinsAt)} of the ${num(e.matchedSettings)} settings both ran` : ''),
+    next: (e) =>
+      `training is settled for both arms, so the gap is the architecture's: prefer ${e.better}, or change what ${e.worse} lacks (capacity, components) and compare again, tuned`,
+  },
+  'instantiation.ablation': {
+    summary: (e) => {
+      const parts = (e.components as { component: string; estimate: number; low: number; high: number; matters: boolean }[]).map(
+        (c) => `${c.component} ${c.matters ? 'matters' : 'is replaceable'} (${num(c.estimate)} [${num(c.low)}, ${num(c.high)}])`,
+      );
+      return `factorial ablation on ${e.objective}, each cell tuned: ${parts.join('; ')}`;
+    },
+    next: (e) =>
+      (e.replaceable as string[]).length > 0
+        ? `${(e.replaceable as string[]).join(', ')} can be removed or replaced at no measurable cost; keep ${(e.matters as string[]).join(', ') || 'nothing'}`
+        : `every component matters; keep ${(e.matters as string[]).join(', ')}`,
+  },
+  'perception.concept-probe': {
+    summary: (e) => {
+      const f = (e.failures as { probe: string; family: string; against: string; sizes: number; familyBest: number; otherWorst: number }[])[0]!;
+      return `${e.concept}=${f.family} fails ${f.probe} at every size (${num(f.sizes)}) and learning rate tried: its best ${num(f.familyBest)} vs ${num(f.otherWorst)} for ${e.concept}=${f.against} at its worst size`;
+    },
+    next: (e) =>
+      `the concept, not its instantiation, limits ${e.concept}=${e.failing}: no size or learning rate closed the gap on the probe; change the concept (e.g. the positional scheme) rather than scaling this one`,
+  },
   'reachability.divergence': {
     summary: (e) =>
       Number(e.nonFiniteCount) > 0

@@ -5,10 +5,14 @@
  */
 import type { AnyCheck } from '../checks/check.js';
 import { CHECKS } from '../checks/registry.js';
+import { STUDY_CHECKS } from '../studies/registry.js';
+
+/** Run checks and study checks: every code a threshold can name. */
+const ALL_CHECKS: readonly Pick<AnyCheck, 'code' | 'thresholds'>[] = [...CHECKS, ...STUDY_CHECKS];
 
 export type ThresholdOverrides = Record<string, Record<string, number>>;
 
-export function checkOverrides(overrides: ThresholdOverrides, checks: readonly AnyCheck[] = CHECKS): string | undefined {
+export function checkOverrides(overrides: ThresholdOverrides, checks: readonly Pick<AnyCheck, 'code' | 'thresholds'>[] = ALL_CHECKS): string | undefined {
   for (const [code, values] of Object.entries(overrides)) {
     const check = checks.find((c) => c.code === code);
     if (!check) return `unknown check ${code} (known: ${checks.map((c) => c.code).join(', ')})`;

@@ -4,6 +4,7 @@ import { jsonNumber } from '../ingest/to-json.js';
 import type { Diagnosis } from './diagnose.js';
 import type { EvidenceValue } from './finding.js';
 import { LAYERS } from './layers.js';
+import { studySummary } from '../studies/diagnose-study.js';
 
 export const DIAGNOSIS_SCHEMA = 'ladder.diagnosis/v1';
 export const DIAGNOSES_SCHEMA = 'ladder.diagnoses/v1';
@@ -15,12 +16,19 @@ function evidenceToJson(value: EvidenceValue): unknown {
   return value;
 }
 
-export function diagnosisToJson(diagnosis: Diagnosis, issues: IngestIssue[]) {
-  const run = diagnosis.run;
-  const own = issues.filter((issue) => run.paths.includes(issue.file));
+export function diagnosisToJson(diagnosis: Diagnosis, issues: IngestIssue[], path?: string) {
+  const { subject } = diagnosis;
+  const paths = new Set(subject.runs.flatMap((run) => run.paths));
+  const own = issues.filter((issue) => paths.has(issue.file));
+  const first = subject.runs[0]!;
   return {
     schema: DIAGNOSIS_SCHEMA,
-    subject: { path: run.paths[0] ?? run.id, run: run.id, runs: 1, formats: [run.format] },
+    subject: {
+      path: path ?? first.paths[0] ?? first.id,
+      ...(subject.kind === 'run' ? { run: first.id } : { study: studySummary(subject.study!), runIds: subject.runs.map((run) => run.id) }),
+      runs: subject.runs.length,
+      formats: [...new Set(subject.runs.map((run) => run.format))],
+    },
     verdict: diagnosis.verdict,
     layers: diagnosis.layers.map((l) => ({
       layer: l.layer,

@@ -3,6 +3,9 @@ import { ingest } from '../../ingest/ingest.js';
 import { baselineFlagKind, type Baseline } from '../../ladder/baseline.js';
 import { diagnoseRun, type DiagnoseOptions, type Diagnosis } from '../../ladder/diagnose.js';
 import type { ExampleSet } from '../../model/run.js';
+import { assembleStudy, type Study, type StudyConfig } from '../../studies/study.js';
+import { diagnoseStudy } from '../../studies/diagnose-study.js';
+import type { LadderConfig } from '../../ingest/config.js';
 import { LAYERS, type Layer } from '../../ladder/layers.js';
 import { checkOverrides, mergeOverrides, parseOverride, type ThresholdOverrides } from '../../ladder/thresholds.js';
 import { DIAGNOSES_SCHEMA, diagnosisToJson } from '../../ladder/to-json.js';
@@ -17,6 +20,12 @@ observation, then reachability, then instantiation, then perception. Prints the 
 (the first layer that fails), each layer's status, and the findings with their evidence
 and the next action.
 
+Runs of one format that share hyperparameters, some of which vary (a sweep, seeds, arms of
+an architecture comparison, an ablation), are diagnosed together as a study: arms are
+compared at their tuned bests against seed noise, and no architecture verdict is given
+while an arm's learning rate was not tuned (ladder.yaml: nuisance, scientific, objective,
+concept, probes, study: false).
+
 Options:
   --json             print ladder.diagnosis/v1 (one run) or ladder.diagnoses/v1 (several)
   --fail-on LAYER    exit 1 when a verdict is LAYER or a layer before it (observation,
@@ -30,15 +39,25 @@ Options:
                      (JSONL, .npy, lm-eval samples, or a run folder). Runs with per-example
                      results then get the paired test and the label-error check against
                      that gap (also \`baseline: 0.78\` in ladder.yaml)
+  --per-run          diagnose each run on its own even when the runs form a study
   --metric NAME      per-example metric to judge (default: correct, else the one metric
                      every example set has; also \`metric:\` in ladder.yaml)
   -h, --help         show this help
 `;
 
+function describeStudy(study: Study): string {
+  const arms = study.arms.map((arm) => `${arm.label}: best ${arm.best.mean.toPrecision(4)} at ${arm.best.label}`).join('; ');
+  return `${study.arms.length} arm(s) by ${study.scientific.join(', ') || 'no scientific key'}, objective ${study.objective.metric}\n  arms: ${arms}`;
+}
+
 const STATUS_STYLE = { pass: 'green', fail: 'red', inconclusive: 'yellow', gated: 'dim' } as const;
 
 export function formatDiagnosis(d: Diagnosis, term: Pick<Terminal, 'color'>): string {
-  let text = `${paint(term, 'bold', d.run.id)} (${d.run.format})\n`;
+  const formats = [...new Set(d.subject.runs.map((run) => run.format))].join(', ');
+  let text =
+    d.subject.kind === 'run'
+      ? `${paint(term, 'bold', d.subject.id)} (${formats})\n`
+      : `${paint(term, 'bold', d.subject.id)} — study of ${d.subject.runs.length} runs (${formats}), ${describeStudy(d.subject.study!)}\n`;
   const verdict = d.verdict.layer === 'none' ? paint(term, 'green', 'none') : paint(term, 'red', d.verdict.layer);
   text += `  verdict: ${verdict} — ${d.verdict.summary}\n`;
   for (const next of d.verdict.next) text += `  next: ${next}\n`;
@@ -78,6 +97,22 @@ async function baselineExamples(source: string): Promise<ExampleSet[]> {
   return withExamples[0]!.examples;
 }
 
+/** The study settings of ladder.yaml: the runs' nearest configs, which a study's runs share. */
+function sharedStudyConfig(configs: (LadderConfig | undefined)[]): { config: StudyConfig; study?: boolean; thresholds?: ThresholdOverrides } {
+  const found = configs.find((c) => c !== undefined);
+  if (!found) return { config: {} };
+  const config: StudyConfig = {};
+  if (found.nuisance) config.nuisance = found.nuisance;
+  if (found.scientific) config.scientific = found.scientific;
+  if (found.objective) config.objective = found.objective.direction ? { metric: found.objective.metric, direction: found.objective.direction } : { metric: found.objective.metric };
+  if (found.concept) config.concept = found.concept;
+  if (found.probes) config.probes = found.probes;
+  const shared: { config: StudyConfig; study?: boolean; thresholds?: ThresholdOverrides } = { config };
+  if (found.study !== undefined) shared.study = found.study;
+  if (found.thresholds) shared.thresholds = found.thresholds;
+  return shared;
+}
+
 export async function diagnoseCommand(args: string[], term: Terminal): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -86,6 +121,7 @@ export async function diagnoseCommand(args: string[], term: Terminal): Promise<n
       'fail-on': { type: 'string' },
       threshold: { type: 'string', multiple: true, default: [] },
       baseline: { type: 'string' },
+      'per-run': { type: 'boolean', default: false },
       metric: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -125,6 +161,20 @@ export async function diagnoseCommand(args: string[], term: Terminal): Promise<n
       baselineFlagKind(values.baseline) === 'value'
         ? { kind: 'value', value: Number(values.baseline), source: values.baseline }
         : { kind: 'items', sets: await baselineExamples(values.baseline), source: values.baseline };
+  }
+  const studyConfig = sharedStudyConfig(result.runs.map((run) => result.configs[run.id]));
+  if (!values['per-run'] && studyConfig.study !== false && result.runs.length >= 2) {
+    const assembled = assembleStudy(result.runs, studyConfig.config);
+    if ('study' in assembled) {
+      const options: DiagnoseOptions = { thresholds: mergeOverrides(studyConfig.thresholds, fromFlags) };
+      if (values.metric !== undefined) options.metric = values.metric;
+      const id = positionals.length === 1 ? positionals[0]! : positionals.join(' + ');
+      const diagnosis = diagnoseStudy(assembled.study, id, options);
+      if (values.json) term.out(JSON.stringify(diagnosisToJson(diagnosis, result.issues, id)) + '\n');
+      else term.out(formatDiagnosis(diagnosis, term));
+      return failOn !== undefined && failsAt(diagnosis.verdict.layer, failOn) ? 1 : 0;
+    }
+    if (studyConfig.study === true) throw new UsageError(`ladder.yaml asks for a study, but these runs are not one: ${assembled.notStudy}`);
   }
   const diagnoses = result.runs.map((run) => {
     const config = result.configs[run.id];

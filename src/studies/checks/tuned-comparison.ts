@@ -1,0 +1,76 @@
+/**
+ * instantiation.tuned-comparison — with each arm's nuisance hyperparameters tuned (the engine
+ * gates this layer until reachability passes: no untuned comparison, no best at a sweep's
+ * edge), the arms' tuned bests differ beyond seed noise: the scientific choice, not training,
+ * explains the gap (DESIGN 3.3). Each arm is compared with the best arm; the finding names the
+ * arms that are worse with the gap's t interval (src/studies/compare-arms.ts), and in how many
+ * of the learning rates both arms ran the better arm also won. Factorial ablations are left
+ * to instantiation.ablation, concept families to perception.concept-probe.
+ */
+import { defineStudyCheck } from '../check.js';
+import { bestArm, compareArms } from '../compare-arms.js';
+import { factorialDesign } from '../design.js';
+import { learningRateKey, valueKey, type Arm, type Study } from '../study.js';
+
+/** Settings both arms ran (same nuisance values) and how many the better arm won. */
+function matchedWins(study: Study, better: Arm, worse: Arm): { matched: number; wins: number } {
+  let matched = 0;
+  let wins = 0;
+  for (const setting of better.settings) {
+    const twin = worse.settings.find((s) => s.label === setting.label);
+    if (!twin || !Number.isFinite(setting.mean) || !Number.isFinite(twin.mean)) continue;
+    matched++;
+    if (study.objective.direction * (setting.mean - twin.mean) > 0) wins++;
+  }
+  return { matched, wins };
+}
+
+export const tunedComparison = defineStudyCheck({
+  code: 'instantiation.tuned-comparison',
+  layer: 'instantiation',
+  description: "arms compared at their tuned bests, against seed noise",
+  thresholds: {
+    confidence: { value: 0.95, why: 'two-sided 95% t interval of each gap; an arm is worse when the interval excludes 0' },
+  },
+  evaluate(study, t) {
+    if (study.arms.length < 2) return { status: 'unknown', missing: 'two arms to compare (runs differing in a scientific hyperparameter)' };
+    if (factorialDesign(study)) return { status: 'unknown', missing: 'nothing: a factorial ablation, judged by instantiation.ablation' };
+    if (study.concept !== undefined && study.scientific.length === 1) return { status: 'unknown', missing: 'nothing: concept families, judged by perception.concept-probe' };
+    const top = bestArm(study);
+    const lrKey = learningRateKey(study);
+    const comparisons = study.arms.filter((arm) => arm !== top).map((arm) => compareArms(study, top, arm, t.confidence));
+    if (comparisons.some((c) => c === undefined)) return { status: 'unknown', missing: 'two seeds or more of at least one setting (seed noise)' };
+    const worse = comparisons.filter((c) => c!.distinguishable).map((c) => c!);
+    if (worse.length === 0) return { status: 'clear' };
+    return {
+      status: 'problem',
+      findings: worse.map((c) => {
+        const { matched, wins } = matchedWins(study, c.better, c.worse);
+        return {
+          code: 'instantiation.tuned-comparison',
+          layer: 'instantiation' as const,
+          severity: 'warning' as const,
+          runs: [...c.better.best.runs, ...c.worse.best.runs].map((r) => r.run.id),
+          evidence: {
+            objective: study.objective.metric,
+            better: c.better.label,
+            worse: c.worse.label,
+            betterSetting: c.better.best.label,
+            worseSetting: c.worse.best.label,
+            betterValue: c.betterValue,
+            worseValue: c.worseValue,
+            gap: c.gap,
+            low: c.low,
+            high: c.high,
+            pValue: c.pValue,
+            seedSd: c.noise.sd,
+            confidence: t.confidence,
+            matchedSettings: matched,
+            betterWinsAt: wins,
+            ...(lrKey !== undefined ? { learningRateKey: lrKey, betterLearningRate: valueKey(c.better.best.nuisance[lrKey]), worseLearningRate: valueKey(c.worse.best.nuisance[lrKey]) } : {}),
+          },
+        };
+      }),
+    };
+  },
+});

@@ -1,0 +1,97 @@
+/**
+ * Diagnosing a study: the study checks (src/studies/registry.ts) and, for each arm's best
+ * setting, the run checks of the observation and reachability layers on its runs — an arm
+ * whose best run diverged, stalled or is not converged makes the comparison unsettled
+ * (DESIGN 3.3). The verdict follows the same reverse reasoning as for one run
+ * (src/ladder/diagnose.ts `judge`), so instantiation and perception stay gated until the
+ * study's reachability passes: the taboo, enforced.
+ */
+import type { DiagnoseOptions, Diagnosis, JudgedOutcome } from '../ladder/diagnose.js';
+import { judge, runOutcomes, thresholdValues } from '../ladder/diagnose.js';
+import type { PlannedExperiment } from '../ladder/finding.js';
+import type { Layer } from '../ladder/layers.js';
+import { STUDY_CHECKS } from './registry.js';
+import { learningRateKey, valueKey, type Study } from './study.js';
+import { tuningGrid } from './checks/untuned-comparison.js';
+
+/** Layers whose run checks bear on a comparison of arms. */
+const RUN_LAYERS_IN_STUDY: readonly Layer[] = ['observation', 'reachability'];
+
+function seedsOf(study: Study): number[] {
+  const seeds = study.runs.map((r) => Number(r.seed)).filter(Number.isFinite);
+  const top = seeds.length > 0 ? Math.max(...seeds) : -1;
+  return [top + 1, top + 2, top + 3];
+}
+
+function studyExperiment(layer: Layer, study: Study): PlannedExperiment {
+  const lrKey = learningRateKey(study);
+  const arms = study.arms.length;
+  switch (layer) {
+    case 'observation':
+      return {
+        kind: 'more-seeds',
+        description: "rerun each arm's best setting with three more seeds, to measure seed noise against the gap",
+        vary: { [study.seedKey ?? 'seed']: seedsOf(study) },
+        fixed: { setting: 'each arm at its best' },
+        cost: 3 * arms,
+      };
+    case 'reachability': {
+      const current = lrKey ? Number(study.arms[0]?.best.nuisance[lrKey] ?? study.runs[0]?.run.hparams[lrKey]) : undefined;
+      const grid = tuningGrid(Number.isFinite(current) ? current : undefined);
+      return {
+        kind: 'lr-sweep',
+        description: 'sweep the learning rate for every arm separately (five values a factor of 3 apart, two seeds), so each arm is compared at its own best',
+        vary: { [lrKey ?? 'learning_rate']: grid, [study.seedKey ?? 'seed']: [0, 1] },
+        fixed: { arms: 'each' },
+        cost: arms * grid.length * 2,
+      };
+    }
+    case 'instantiation':
+      return {
+        kind: 'nuisance-sweep',
+        description: 'compare the arms each at its tuned best with more seeds, to size the architecture effect with an interval',
+        vary: { [study.seedKey ?? 'seed']: seedsOf(study) },
+        cost: 3 * arms,
+      };
+    case 'perception':
+      return {
+        kind: 'concept-comparison',
+        description: 'compare concept families on a probe that discriminates them (declare `concept:` and `probes:` in ladder.yaml), each family tuned at two sizes',
+        cost: 4 * Math.max(arms, 2),
+      };
+  }
+}
+
+export function diagnoseStudy(study: Study, id: string, options: DiagnoseOptions = {}): Diagnosis {
+  const outcomes: JudgedOutcome[] = STUDY_CHECKS.map((check) => ({
+    code: check.code,
+    layer: check.layer,
+    outcome: check.evaluate(study, thresholdValues(check, options.thresholds)),
+  }));
+  for (const arm of study.arms) {
+    for (const { run } of arm.best.runs) {
+      for (const judged of runOutcomes(run, options)) {
+        if (!RUN_LAYERS_IN_STUDY.includes(judged.layer) || judged.outcome.status === 'unknown') continue;
+        outcomes.push(judged);
+      }
+    }
+  }
+  return judge({ kind: 'study', id, runs: study.runs.map((r) => r.run), study }, outcomes, (layer) => studyExperiment(layer, study));
+}
+
+/** A compact description of the study for reports and the JSON contract. */
+export function studySummary(study: Study) {
+  return {
+    objective: { metric: study.objective.metric, direction: study.objective.direction > 0 ? 'higher' : 'lower' },
+    scientific: study.scientific,
+    nuisance: study.nuisance,
+    ...(study.seedKey !== undefined ? { seedKey: study.seedKey } : {}),
+    ...(study.concept !== undefined ? { concept: study.concept, probes: study.probes } : {}),
+    arms: study.arms.map((arm) => ({
+      arm: arm.label,
+      settings: arm.settings.length,
+      runs: arm.settings.reduce((n, s) => n + s.runs.length, 0),
+      best: { setting: arm.best.label, mean: arm.best.mean, seeds: arm.best.runs.map((r) => valueKey(r.seed)) },
+    })),
+  };
+}

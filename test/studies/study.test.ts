@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { assignRoles } from '../../src/ingest/roles.js';
+import { emptyRun, seriesFromArrays, type HValue, type Run } from '../../src/model/run.js';
+import { ablation } from '../../src/studies/checks/ablation.js';
+import { conceptProbe } from '../../src/studies/checks/concept-probe.js';
+import { seedNoise } from '../../src/studies/checks/seed-noise.js';
+import { sweepEdge } from '../../src/studies/checks/sweep-edge.js';
+import { tunedComparison } from '../../src/studies/checks/tuned-comparison.js';
+import { untunedComparison } from '../../src/studies/checks/untuned-comparison.js';
+import { pooledSeedNoise, compareArms } from '../../src/studies/compare-arms.js';
+import { diagnoseStudy } from '../../src/studies/diagnose-study.js';
+import { assembleStudy, classifyKey, type Study, type StudyConfig } from '../../src/studies/study.js';
+import type { AnyStudyCheck } from '../../src/studies/check.js';
+import { noise } from '../support/runs.js';
+
+/** A run whose val/accuracy ends at `final` (a short rising curve), with the given hyperparameters. */
+function run(id: string, hparams: Record<string, HValue>, final: number, extra: Record<string, number> = {}): Run {
+  const r = emptyRun(id, 'tensorboard', [id]);
+  r.hparams = { ...hparams, output_dir: `/tmp/${id}` };
+  const steps = [100, 200, 300, 400];
+  r.series['val/accuracy'] = seriesFromArrays(steps, steps.map((_, i) => final - 0.02 * (3 - i)));
+  r.series['train/loss'] = seriesFromArrays(steps, steps.map((s) => 1 / Math.sqrt(s)));
+  for (const [name, value] of Object.entries(extra)) r.series[name] = seriesFromArrays([400], [value]);
+  r.roles = assignRoles(r);
+  return r;
+}
+
+function study(runs: Run[], config: StudyConfig = {}): Study {
+  const assembled = assembleStudy(runs, config);
+  if (!('study' in assembled)) throw new Error(assembled.notStudy);
+  return assembled.study;
+}
+
+function evaluate(check: AnyStudyCheck, s: Study, overrides: Record<string, number> = {}) {
+  const t = Object.fromEntries(Object.entries(check.thresholds).map(([k, v]) => [k, overrides[k] ?? v.value]));
+  return check.evaluate(s, t);
+}
+
+/** Accuracy peaking at lr 1e-3 (log-quadratic), arm offset, seed noise of SD `sd`. */
+function sweep(arms: Record<string, number>, lrs: number[], seeds: number, sd: number, seed = 1): Run[] {
+  const random = noise(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
+  const runs: Run[] = [];
+  for (const [arch, offset] of Object.entries(arms)) {
+    for (const lr of lrs) {
+      for (let s = 0; s < seeds; s++) {
+        const acc = 0.8 + offset - 0.05 * Math.log10(lr / 1e-3) ** 2 + sd * gauss();
+        runs.push(run(`${arch}-lr${lr}-s${s}`, { arch, learning_rate: lr, seed: s, steps: 400 }, acc));
+      }
+    }
+  }
+  return runs;
+}
+
+describe('study assembly', () => {
+  it('classifies keys as nuisance, seed, scientific or bookkeeping', () => {
+    expect(classifyKey('learning_rate')).toBe('nuisance');
+    expect(classifyKey('optimizer.lr')).toBe('nuisance');
+    expect(classifyKey('model.hidden_dropout_prob')).toBe('nuisance');
+    expect(classifyKey('seed')).toBe('seed');
+    expect(classifyKey('arch')).toBe('scientific');
+    expect(classifyKey('model_name_or_path')).toBe('scientific');
+    expect(classifyKey('use_norm')).toBe('scientific');
+    expect(classifyKey('output_dir')).toBe('ignored');
+    expect(classifyKey('run_name')).toBe('ignored');
+    expect(classifyKey('use_norm', { nuisance: ['use_norm'] })).toBe('nuisance');
+    expect(classifyKey('learning_rate', { scientific: ['learning_rate'] })).toBe('scientific');
+  });
+
+  it('groups runs into arms, settings and seeds, with each arm best setting', () => {
+    const s = study(sweep({ linear: -0.1, mlp: 0 }, [1e-4, 1e-3, 1e-2], 2, 0.001));
+    expect(s.scientific).toEqual(['arch']);
+    expect(s.nuisance).toEqual(['learning_rate']);
+    expect(s.seedKey).toBe('seed');
+    expect(s.objective).toEqual({ metric: 'val/accuracy', direction: 1 });
+    expect(s.arms.map((a) => a.label)).toEqual(['arch=linear', 'arch=mlp']);
+    for (const arm of s.arms) {
+      expect(arm.settings).toHaveLength(3);
+      expect(arm.best.nuisance.learning_rate).toBe(1e-3);
+      expect(arm.best.runs).toHaveLength(2);
+    }
+  });
+
+  it('is not a study: one run, mixed formats, nothing varying, no shared objective', () => {
+    const a = run('a', { arch: 'x', learning_rate: 1e-3 }, 0.8);
+    expect(assembleStudy([a], {})).toHaveProperty('notStudy');
+    const b = run('b', { arch: 'x', learning_rate: 1e-3 }, 0.7);
+    expect(assembleStudy([a, b], {})).toHaveProperty('notStudy');
+    const c = run('c', { arch: 'y', learning_rate: 1e-3 }, 0.7);
+    c.format = 'csv';
+    expect(assembleStudy([a, c], {})).toHaveProperty('notStudy');
+  });
+});
+
+describe('study checks on synthetic sweeps with known effects', () => {
+  it('pooled seed noise recovers the SD the runs were drawn with', () => {
+    const s = study(sweep({ a: 0, b: 0 }, [1e-4, 1e-3, 1e-2], 8, 0.01, 3));
+    const noiseEstimate = pooledSeedNoise(s)!;
+    expect(noiseEstimate.degreesOfFreedom).toBe(6 * 7);
+    expect(noiseEstimate.sd).toBeGreaterThan(0.007);
+    expect(noiseEstimate.sd).toBeLessThan(0.013);
+  });
+
+  it('a tuned gap of 5 points at seed SD 0.005 is an instantiation finding; the same gap at SD 0.05 is seed noise', () => {
+    const clear = study(sweep({ linear: -0.05, mlp: 0 }, [1e-4, 1e-3, 1e-2, 1e-1], 2, 0.005));
+    const found = evaluate(tunedComparison, clear);
+    expect(found.status).toBe('problem');
+    if (found.status === 'problem') expect(found.findings[0]!.evidence).toMatchObject({ better: 'arch=mlp', worse: 'arch=linear', matchedSettings: 4, betterWinsAt: 4 });
+    expect(evaluate(seedNoise, clear).status).toBe('clear');
+    const noisy = study(sweep({ linear: -0.01, mlp: 0 }, [1e-4, 1e-3, 1e-2, 1e-1], 3, 0.05, 9));
+    expect(evaluate(seedNoise, noisy).status).toBe('problem');
+    expect(evaluate(tunedComparison, noisy).status).toBe('clear');
+  });
+
+  it('the t interval of the gap matches the textbook two-sample formula with pooled df', () => {
+    const s = study(sweep({ linear: -0.05, mlp: 0 }, [1e-4, 1e-3, 1e-2], 2, 0.01, 4));
+    const [linear, mlp] = s.arms;
+    const c = compareArms(s, mlp!, linear!, 0.95)!;
+    // df = 6 settings × (2 − 1) = 6; t(0.975, 6) = 2.446912 (scipy.stats.t.ppf).
+    const se = c.noise.sd * Math.sqrt(1 / 2 + 1 / 2);
+    expect(c.noise.degreesOfFreedom).toBe(6);
+    expect(c.high - c.gap).toBeCloseTo(2.4469118511449692 * se, 9);
+  });
+
+  it('one learning rate for every arm is the taboo, with a per-arm sweep as the plan', () => {
+    const s = study(sweep({ linear: -0.05, mlp: 0 }, [1e-3], 2, 0.005));
+    const outcome = evaluate(untunedComparison, s);
+    expect(outcome.status).toBe('problem');
+    if (outcome.status === 'problem') {
+      expect(outcome.findings[0]!.evidence.plan).toMatchObject({ kind: 'lr-sweep', perArm: true, vary: { learning_rate: [1e-4, 0.000333, 1e-3, 0.003, 1e-2] } });
+    }
+    const d = diagnoseStudy(s, 'confounded');
+    expect(d.verdict.layer).toBe('reachability');
+    expect(d.layers.map((l) => l.status)).toEqual(['pass', 'fail', 'gated', 'gated']);
+  });
+
+  it('a best learning rate at the edge of the sweep asks to extend it one grid step', () => {
+    const runs = sweep({ linear: -0.05, mlp: 0 }, [1e-6, 1e-5, 1e-4], 2, 0.001);
+    const outcome = evaluate(sweepEdge, study(runs));
+    expect(outcome.status).toBe('problem');
+    if (outcome.status === 'problem') expect(outcome.findings[0]!.evidence).toMatchObject({ key: 'learning_rate', side: 'high', best: 1e-4, extendTo: 1e-3 });
+    expect(evaluate(sweepEdge, study(sweep({ a: 0, b: 0 }, [1e-4, 1e-3, 1e-2], 2, 0.001))).status).toBe('clear');
+  });
+
+  it('a tuned study with a real gap is judged at instantiation; the verdict passes through the taboo', () => {
+    const d = diagnoseStudy(study(sweep({ linear: -0.05, mlp: 0 }, [1e-4, 1e-3, 1e-2, 1e-1], 2, 0.005)), 'tuned');
+    expect(d.verdict.layer).toBe('instantiation');
+    expect(d.findings.map((f) => f.code)).toContain('instantiation.tuned-comparison');
+  });
+
+  it('a 2×2 ablation: the component that moves the score matters, the other is replaceable', () => {
+    const random = noise(21);
+    const runs: Run[] = [];
+    for (const useHidden of [false, true]) {
+      for (const useNorm of [false, true]) {
+        for (const lr of [1e-4, 1e-3, 1e-2]) {
+          for (const seed of [0, 1]) {
+            const acc = 0.7 + (useHidden ? 0.15 : 0) - 0.05 * Math.log10(lr / 1e-3) ** 2 + 0.01 * (random() - 0.5);
+            runs.push(run(`h${useHidden}-n${useNorm}-${lr}-${seed}`, { use_hidden: useHidden, use_norm: useNorm, learning_rate: lr, seed }, acc));
+          }
+        }
+      }
+    }
+    const s = study(runs);
+    const outcome = evaluate(ablation, s);
+    expect(outcome.status).toBe('problem');
+    if (outcome.status !== 'problem') return;
+    const evidence = outcome.findings[0]!.evidence;
+    expect(evidence.matters).toEqual(['use_hidden']);
+    expect(evidence.replaceable).toEqual(['use_norm']);
+    const [hidden] = evidence.components as { estimate: number; on: string; off: string }[];
+    expect(hidden).toMatchObject({ on: 'true', off: 'false' });
+    expect(hidden!.estimate).toBeCloseTo(0.15, 1);
+    expect(evaluate(tunedComparison, s).status).toBe('unknown');
+  });
+
+  it('a concept family that fails the long probe at every size is a perception finding', () => {
+    const runs: Run[] = [];
+    for (const posenc of ['learned', 'alibi']) {
+      for (const d of [16, 32]) {
+        for (const lr of [1e-3, 3e-3]) {
+          const long = posenc === 'learned' ? 0.52 + d / 1000 : 0.95;
+          runs.push(run(`${posenc}-${d}-${lr}`, { posenc, d_model: d, learning_rate: lr, seed: 0 }, 0.97, { 'probe/accuracy_len64': long }));
+        }
+      }
+    }
+    const s = study(runs, { concept: 'posenc', probes: ['probe/accuracy_len64'] });
+    const outcome = evaluate(conceptProbe, s);
+    expect(outcome.status).toBe('problem');
+    if (outcome.status === 'problem') expect(outcome.findings[0]!.evidence).toMatchObject({ concept: 'posenc', failing: 'learned', sizeKeys: 'd_model' });
+    expect(evaluate(conceptProbe, s, { minGap: 0.5 }).status).toBe('clear');
+    expect(evaluate(conceptProbe, study(runs)).status).toBe('unknown');
+  });
+});
