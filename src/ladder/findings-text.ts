@@ -129,6 +129,29 @@ export const FINDINGS: Record<string, FindingText> = {
     next: (e) =>
       `training is settled for both arms, so the gap is the architecture's: prefer ${e.better}, or change what ${e.worse} lacks (capacity, components) and compare again, tuned`,
   },
+  'reachability.sweep-importance': {
+    summary: (e) =>
+      (e.arms as { arm: string; settingsDistinguishable: boolean; pValue: number; importance: Record<string, number> }[])
+        .map((a) => {
+          const top = Object.entries(a.importance).sort((x, y) => y[1] - x[1])[0];
+          return `${a.arm}: settings ${a.settingsDistinguishable ? 'differ beyond' : 'do not differ beyond'} seed noise (F test p = ${num(a.pValue)})${top ? `, ${top[0]} explains ${pct(top[1])} of the variance` : ''}`;
+        })
+        .join('; '),
+    next: (e) =>
+      (e.arms as { settingsDistinguishable: boolean }[]).some((a) => !a.settingsDistinguishable)
+        ? 'where settings do not differ beyond seeds, widen the sweep or add seeds before trusting which setting is best'
+        : 'spend the next tuning budget on the most important key',
+  },
+  'instantiation.capacity': {
+    summary: (e) =>
+      `${e.objective} against ${e.key} (${(e.sizes as number[]).map(num).join(', ')}): from the second-largest to the largest size the tuned best moves by ${num(e.gainFromLast)} [${num(e.low)}, ${num(e.high)}]` +
+      (e.stillImproving ? ', still improving' : ', no gain beyond seed noise') +
+      (e.predictedAtDouble !== undefined ? `; a power law with offset predicts ${num(e.predictedAtDouble)} at ${num(2 * Number(e.largest))}` : ''),
+    next: (e) =>
+      e.stillImproving
+        ? `the model is too small for the task: try ${e.key} = ${num(2 * Number(e.largest))} (tuned) before changing the architecture`
+        : 'more size does not help at this data and training budget; look at data, training length or the architecture itself',
+  },
   'instantiation.ablation': {
     summary: (e) => {
       const parts = (e.components as { component: string; estimate: number; low: number; high: number; matters: boolean }[]).map(

@@ -26,3 +26,14 @@ export function factorialDesign(study: Study): Factorial | undefined {
   if (study.arms.length !== 2 ** keys.length) return undefined;
   return { factors };
 }
+
+const SIZE = /^(d_model|dim|hidden|hidden_size|hidden_dim|width|n_embd|embed_dim|n_layer|n_layers|num_layers|layers|depth|params|num_parameters|n_params|parameters|model_size|channels|base_channels|num_hidden_layers|intermediate_size)$/;
+
+/** The scientific key, when it is the only one and names a model size with numeric values. */
+export function sizeKey(study: Study): string | undefined {
+  if (study.scientific.length !== 1) return undefined;
+  const key = study.scientific[0]!;
+  const leaf = key.slice(Math.max(key.lastIndexOf('.'), key.lastIndexOf('/')) + 1).toLowerCase();
+  const values = study.varying.find((v) => v.key === key)!.values;
+  return SIZE.test(leaf) && values.every((v) => typeof v === 'number' && v > 0) ? key : undefined;
+}

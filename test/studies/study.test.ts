@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { assignRoles } from '../../src/ingest/roles.js';
 import { emptyRun, seriesFromArrays, type HValue, type Run } from '../../src/model/run.js';
 import { ablation } from '../../src/studies/checks/ablation.js';
+import { capacity } from '../../src/studies/checks/capacity.js';
+import { sweepImportance } from '../../src/studies/checks/sweep-importance.js';
 import { conceptProbe } from '../../src/studies/checks/concept-probe.js';
 import { seedNoise } from '../../src/studies/checks/seed-noise.js';
 import { sweepEdge } from '../../src/studies/checks/sweep-edge.js';
@@ -191,4 +193,51 @@ describe('study checks on synthetic sweeps with known effects', () => {
     expect(evaluate(conceptProbe, s, { minGap: 0.5 }).status).toBe('clear');
     expect(evaluate(conceptProbe, study(runs)).status).toBe('unknown');
   });
+
+  it('capacity: a width still paying off at its largest value asks for a larger model; a saturated one does not', () => {
+    const random = noise(5);
+    const make = (gain: (w: number) => number) => {
+      const runs: Run[] = [];
+      for (const width of [16, 32, 64]) {
+        for (const lr of [1e-4, 1e-3, 1e-2]) {
+          for (const seed of [0, 1]) {
+            const acc = 0.6 + gain(width) - 0.05 * Math.log10(lr / 1e-3) ** 2 + 0.004 * (random() - 0.5);
+            runs.push(run(`w${width}-${lr}-${seed}`, { hidden_size: width, learning_rate: lr, seed }, acc));
+          }
+        }
+      }
+      return study(runs);
+    };
+    const growing = evaluate(capacity, make((w) => 0.05 * Math.log2(w)));
+    expect(growing.status).toBe('problem');
+    if (growing.status === 'problem') {
+      expect(growing.findings[0]!.evidence).toMatchObject({ key: 'hidden_size', sizes: [16, 32, 64], stillImproving: true });
+      expect(growing.findings[0]!.evidence.gainFromLast as number).toBeCloseTo(0.05, 1);
+    }
+    expect(evaluate(capacity, make((w) => (w >= 32 ? 0.2 : 0.1))).status).toBe('clear');
+    expect(evaluate(tunedComparison, make((w) => 0.05 * Math.log2(w))).status).toBe('unknown');
+  });
+
+  it('sweep importance: the F test tells settings from seeds, and the learning rate carries the variance', () => {
+    // One-way ANOVA by hand on a tiny case: settings means 1 and 3, two seeds each (±0.5).
+    const runs = [
+      run('a-0', { arch: 'a', learning_rate: 0.1, seed: 0 }, 0.5 + 0.06),
+      run('a-1', { arch: 'a', learning_rate: 0.1, seed: 1 }, 0.5 + 0.04 + 0.04),
+      run('b-0', { arch: 'a', learning_rate: 0.01, seed: 0 }, 0.5),
+      run('b-1', { arch: 'a', learning_rate: 0.01, seed: 1 }, 0.5 + 0.02),
+      run('c-0', { arch: 'b', learning_rate: 0.1, seed: 0 }, 0.5),
+      run('c-1', { arch: 'b', learning_rate: 0.01, seed: 0 }, 0.5),
+    ];
+    const outcome = evaluate(sweepImportance, study(runs));
+    expect(outcome.status).toBe('clear');
+    if (outcome.status !== 'clear') return;
+    const [armA] = outcome.findings![0]!.evidence.arms as { arm: string; f: number; pValue: number; importance: Record<string, number> }[];
+    // Final values are final − 0: groups {0.56, 0.58} and {0.50, 0.52}: SSB = 4·0.03² = 0.0036, SSW = 0.0004, F = 0.0036 / (0.0004/2) = 18;
+    // p = scipy.stats.f.sf(18, 1, 2) = 0.0513167019494862.
+    expect(armA!.arm).toBe('arch=a');
+    expect(armA!.f).toBeCloseTo(18, 9);
+    expect(armA!.pValue).toBeCloseTo(0.0513167019494862, 9);
+    expect(armA!.importance.learning_rate).toBeCloseTo(0.9, 9);
+  });
 });
+

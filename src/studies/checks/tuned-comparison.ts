@@ -5,11 +5,12 @@
  * explains the gap (DESIGN 3.3). Each arm is compared with the best arm; the finding names the
  * arms that are worse with the gap's t interval (src/studies/compare-arms.ts), and in how many
  * of the learning rates both arms ran the better arm also won. Factorial ablations are left
- * to instantiation.ablation, concept families to perception.concept-probe.
+ * to instantiation.ablation, sizes to instantiation.capacity, concept families to
+ * perception.concept-probe.
  */
 import { defineStudyCheck } from '../check.js';
 import { bestArm, compareArms } from '../compare-arms.js';
-import { factorialDesign } from '../design.js';
+import { factorialDesign, sizeKey } from '../design.js';
 import { learningRateKey, valueKey, type Arm, type Study } from '../study.js';
 
 /** Settings both arms ran (same nuisance values) and how many the better arm won. */
@@ -35,6 +36,7 @@ export const tunedComparison = defineStudyCheck({
   evaluate(study, t) {
     if (study.arms.length < 2) return { status: 'unknown', missing: 'two arms to compare (runs differing in a scientific hyperparameter)' };
     if (factorialDesign(study)) return { status: 'unknown', missing: 'nothing: a factorial ablation, judged by instantiation.ablation' };
+    if (sizeKey(study) !== undefined) return { status: 'unknown', missing: 'nothing: arms that differ only in size, judged by instantiation.capacity' };
     if (study.concept !== undefined && study.scientific.length === 1) return { status: 'unknown', missing: 'nothing: concept families, judged by perception.concept-probe' };
     const top = bestArm(study);
     const lrKey = learningRateKey(study);
