@@ -37,3 +37,16 @@ export function sizeKey(study: Study): string | undefined {
   const values = study.varying.find((v) => v.key === key)!.values;
   return SIZE.test(leaf) && values.every((v) => typeof v === 'number' && v > 0) ? key : undefined;
 }
+
+/**
+ * What a study's arms are: a factorial ablation, model sizes, concept families, or plain arms
+ * (architectures, variants). Each kind has its own instantiation or perception check; the
+ * best-vs-runner-up comparison (observation.seed-noise, instantiation.tuned-comparison) is
+ * the question only for plain arms.
+ */
+export function studyKind(study: Study): 'factorial' | 'capacity' | 'concept' | 'arms' {
+  if (factorialDesign(study)) return 'factorial';
+  if (sizeKey(study) !== undefined) return 'capacity';
+  if (study.concept !== undefined) return 'concept';
+  return 'arms';
+}

@@ -6,6 +6,7 @@
  * (src/ladder/diagnose.ts `judge`), so instantiation and perception stay gated until the
  * study's reachability passes: the taboo, enforced.
  */
+import type { CheckOutcome } from '../checks/check.js';
 import type { DiagnoseOptions, Diagnosis, JudgedOutcome } from '../ladder/diagnose.js';
 import { judge, runOutcomes, thresholdValues } from '../ladder/diagnose.js';
 import type { PlannedExperiment } from '../ladder/finding.js';
@@ -14,8 +15,17 @@ import { STUDY_CHECKS } from './registry.js';
 import { learningRateKey, valueKey, type Study } from './study.js';
 import { tuningGrid } from './checks/untuned-comparison.js';
 
-/** Layers whose run checks bear on a comparison of arms. */
-const RUN_LAYERS_IN_STUDY: readonly Layer[] = ['observation', 'reachability'];
+/**
+ * Which run findings bear on a comparison of arms: reachability at an arm's best (diverged,
+ * stalled, not converged: its best is not what it can reach), and observation errors (an
+ * evaluation that does not measure the current weights, a label-mapping bug). Softer
+ * observation warnings on single curves stay in the per-run diagnosis (`--per-run`): the
+ * study's own observation question is seed noise.
+ */
+function bearsOnStudy(layer: Layer, outcome: CheckOutcome): boolean {
+  if (layer === 'reachability') return true;
+  return layer === 'observation' && outcome.status === 'problem' && outcome.findings.some((f) => f.severity === 'error');
+}
 
 function seedsOf(study: Study): number[] {
   const seeds = study.runs.map((r) => Number(r.seed)).filter(Number.isFinite);
@@ -71,7 +81,7 @@ export function diagnoseStudy(study: Study, id: string, options: DiagnoseOptions
   for (const arm of study.arms) {
     for (const { run } of arm.best.runs) {
       for (const judged of runOutcomes(run, options)) {
-        if (!RUN_LAYERS_IN_STUDY.includes(judged.layer) || judged.outcome.status === 'unknown') continue;
+        if (judged.outcome.status === 'unknown' || !bearsOnStudy(judged.layer, judged.outcome)) continue;
         outcomes.push(judged);
       }
     }

@@ -5,11 +5,14 @@
  * the gap's t interval includes 0, so the study cannot tell which arm is better — whatever
  * it concludes about the scientific hyperparameter is not yet observed. When each arm has 3
  * seeds or more at its best, P(A > B) over paired seeds with its percentile bootstrap interval
- * is added (Bouthillier's measure).
+ * is added (Bouthillier's measure). Only for plain arms: ablations, sizes and concept families
+ * are judged by their own checks, and arms not tuned for their learning rate by the taboo.
  */
 import { probabilityOfOutperforming } from '../../stats/seed-noise.js';
 import { defineStudyCheck } from '../check.js';
 import { bestArm, compareArms, settingValues } from '../compare-arms.js';
+import { studyKind } from '../design.js';
+import { untunedArms } from './untuned-comparison.js';
 
 export const seedNoise = defineStudyCheck({
   code: 'observation.seed-noise',
@@ -20,6 +23,11 @@ export const seedNoise = defineStudyCheck({
   },
   evaluate(study, t) {
     if (study.arms.length < 2) return { status: 'unknown', missing: 'two arms to compare (runs differing in a scientific hyperparameter)' };
+    const kind = studyKind(study);
+    if (kind !== 'arms') return { status: 'unknown', missing: `nothing: the ${kind} check judges these arms with its own intervals` };
+    // Untuned arms (the taboo) make the gap a statement about one learning rate: measuring its
+    // noise settles nothing until the arms are tuned (reachability.untuned-comparison).
+    if ((untunedArms(study)?.untuned.length ?? 0) > 0) return { status: 'unknown', missing: 'arms tuned for their own learning rate (reachability.untuned-comparison)' };
     const top = bestArm(study);
     const others = study.arms.filter((arm) => arm !== top);
     const runnerUp = others.reduce((best, arm) => (study.objective.direction * (arm.best.mean - best.best.mean) > 0 ? arm : best));

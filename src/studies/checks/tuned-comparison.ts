@@ -10,7 +10,7 @@
  */
 import { defineStudyCheck } from '../check.js';
 import { bestArm, compareArms } from '../compare-arms.js';
-import { factorialDesign, sizeKey } from '../design.js';
+import { studyKind } from '../design.js';
 import { learningRateKey, valueKey, type Arm, type Study } from '../study.js';
 
 /** Settings both arms ran (same nuisance values) and how many the better arm won. */
@@ -35,9 +35,8 @@ export const tunedComparison = defineStudyCheck({
   },
   evaluate(study, t) {
     if (study.arms.length < 2) return { status: 'unknown', missing: 'two arms to compare (runs differing in a scientific hyperparameter)' };
-    if (factorialDesign(study)) return { status: 'unknown', missing: 'nothing: a factorial ablation, judged by instantiation.ablation' };
-    if (sizeKey(study) !== undefined) return { status: 'unknown', missing: 'nothing: arms that differ only in size, judged by instantiation.capacity' };
-    if (study.concept !== undefined && study.scientific.length === 1) return { status: 'unknown', missing: 'nothing: concept families, judged by perception.concept-probe' };
+    const kind = studyKind(study);
+    if (kind !== 'arms') return { status: 'unknown', missing: `nothing: the ${kind} check judges these arms` };
     const top = bestArm(study);
     const lrKey = learningRateKey(study);
     const comparisons = study.arms.filter((arm) => arm !== top).map((arm) => compareArms(study, top, arm, t.confidence));

@@ -26,22 +26,32 @@ function lrValues(study: Study, armIndex: number, key: string): number[] {
   return [...values].sort((a, b) => a - b);
 }
 
+/** The default of `minLearningRates`, for checks that defer to this one. */
+export const MIN_LEARNING_RATES = 2;
+
+/** Arms with fewer than `minimum` learning rates, with every arm's values; undefined without a learning-rate key. */
+export function untunedArms(study: Study, minimum = MIN_LEARNING_RATES): { key: string; perArm: { arm: string; values: number[] }[]; untuned: { arm: string; values: number[] }[] } | undefined {
+  const key = learningRateKey(study);
+  if (key === undefined) return undefined;
+  const perArm = study.arms.map((arm, i) => ({ arm: arm.label, values: lrValues(study, i, key) }));
+  return { key, perArm, untuned: perArm.filter((a) => a.values.length < minimum) };
+}
+
 export const untunedComparison = defineStudyCheck({
   code: 'reachability.untuned-comparison',
   layer: 'reachability',
   description: 'arms compared while the learning rate was not tuned for each of them (the taboo)',
   thresholds: {
     minLearningRates: {
-      value: 2,
+      value: MIN_LEARNING_RATES,
       why: 'one learning rate shared by every arm is the classic confound; with two or more per arm each arm had a chance to find its own (observation.seed-noise and reachability.sweep-edge judge whether the search was wide and repeated enough)',
     },
   },
   evaluate(study, t) {
     if (study.arms.length < 2) return { status: 'unknown', missing: 'two arms to compare (runs differing in a scientific hyperparameter)' };
-    const key = learningRateKey(study);
-    if (key === undefined) return { status: 'unknown', missing: 'a learning-rate hyperparameter (learning_rate, lr) in every run' };
-    const perArm = study.arms.map((arm, i) => ({ arm: arm.label, values: lrValues(study, i, key) }));
-    const untuned = perArm.filter((a) => a.values.length < t.minLearningRates);
+    const found = untunedArms(study, t.minLearningRates);
+    if (!found) return { status: 'unknown', missing: 'a learning-rate hyperparameter (learning_rate, lr) in every run' };
+    const { key, perArm, untuned } = found;
     if (untuned.length === 0) return { status: 'clear' };
     const current = untuned[0]!.values[0];
     const grid = tuningGrid(current);
