@@ -10,6 +10,7 @@ import { diagnoseCommand, diagnoseHelp } from './commands/diagnose.js';
 import { ingestCommand, ingestHelp } from './commands/ingest.js';
 import { labelIssuesCommand, labelIssuesHelp } from './commands/label-issues.js';
 import { probeCommand, probeHelp } from './commands/probe.js';
+import { seedsCommand, seedsHelp } from './commands/seeds.js';
 import { scalingCommand, scalingHelp } from './commands/scaling.js';
 import { UsageError } from './errors.js';
 import { nodeTerminal, type Terminal } from './terminal.js';
@@ -27,6 +28,7 @@ const COMMANDS = {
   ingest: { summary: 'read runs from any supported format and show what was found', help: ingestHelp, run: ingestCommand },
   'label-issues': { summary: 'find probably mislabelled examples by confident learning', help: labelIssuesHelp, run: labelIssuesCommand },
   probe: { summary: 'does the hidden representation encode a label the output hides (linear probe, control task)', help: probeHelp, run: probeCommand },
+  seeds: { summary: 'how much of a result is the seed: spread, gap vs seed noise, P(A > B), expected best of N', help: seedsHelp, run: seedsCommand },
   scaling: { summary: 'scaling law L = E + A/N^α + B/D^β: floor, exponents, value of 2× data or parameters', help: scalingHelp, run: scalingCommand },
 } satisfies Record<string, Command>;
 
