@@ -30,7 +30,7 @@ export function isItemAccuracy(name: string): boolean {
 }
 
 const HIGHER_BETTER = /^(acc|accuracy|f1|f1_score|precision|recall|auc|auroc|roc_auc|ap|map|mcc|matthews_correlation|bleu|sacrebleu|chrf|rouge\w*|meteor|bertscore|exact_match|em|iou|miou|dice|r2|kappa|pct_correct|score|reward)$/;
-const LOWER_BETTER = /^(wer|cer|ter|error|err|error_rate|perplexity|ppl|mse|mae|rmse|nll|bpb|bits_per_byte|word_perplexity|byte_perplexity)$/;
+const LOWER_BETTER = /^(loss|wer|cer|ter|error|err|error_rate|perplexity|ppl|mse|mae|rmse|nll|bpb|bits_per_byte|word_perplexity|byte_perplexity)$/;
 
 /**
  * +1 when a higher value is better, −1 when lower is better, 0 when the name does not say.

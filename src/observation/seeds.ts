@@ -236,10 +236,9 @@ export function runValue(run: Run, metric: string, at: SeedsAt, direction: 1 | -
  * over B is statistically significant when the lower end of the confidence interval of
  * P(A > B) is above 0.5, and meaningful when, in addition, its upper end is above γ (0.75 in
  * their experiments): A beats B more often than not, and the data do not rule out that it does
- * so by a margin worth reporting. This is the rule implemented here. It was taken from the
- * paper as summarized in this project's brief; the paper's own wording could not be checked
- * against a stored copy of its text when this was written. It is more lenient than
- * `meaningful` in src/stats/seed-noise.ts (lower end above γ), a stricter reading.
+ * so by a margin worth reporting. The same rule as `probabilityOfOutperforming` in
+ * src/stats/seed-noise.ts; the paper's own wording could not be checked against a stored
+ * copy of its text when this was written.
  */
 export function bouthillierDecision(ci: [number, number], gamma: number): { significant: boolean; meaningful: boolean } {
   const [low, high] = ci;

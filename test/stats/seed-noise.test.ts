@@ -133,9 +133,8 @@ describe('probabilityOfOutperforming', () => {
       expect(result.interval.method).toBe('percentile');
       expect(result.interval.seed).toBe(seed);
       expect(result.significant).toBe(true);
-      // Lower bound 0.7 is not above γ = 0.75: significant but not meaningful.
-      expect(result.meaningful).toBe(false);
-      expect(probabilityOfOutperforming(a, b, { seed, gamma: 0.65 }).meaningful).toBe(true);
+      // Lower bound 0.7 above 0.5, upper bound 1.0 above γ = 0.75: significant and meaningful.
+      expect(result.meaningful).toBe(true);
     }
   });
 
@@ -147,6 +146,18 @@ describe('probabilityOfOutperforming', () => {
     expect(result.interval.high).toBeCloseTo(0.8, 12);
     expect(result.significant).toBe(false);
     expect(result.meaningful).toBe(false);
+  });
+
+  // 240 wins of 400: binomial quantiles (scipy.stats.binom.ppf([0.025, 0.975], 400, 0.6) / 400)
+  // [0.5525, 0.6475] → significant, and an upper end below γ = 0.75 → not meaningful.
+  it('is significant but not meaningful when the whole interval sits between 0.5 and γ', () => {
+    const { a, b } = pairs(240, 0, 160);
+    const result = probabilityOfOutperforming(a, b, { seed: 3 });
+    expect(result.interval.low).toBeGreaterThan(0.5);
+    expect(result.interval.high).toBeLessThan(0.75);
+    expect(result.significant).toBe(true);
+    expect(result.meaningful).toBe(false);
+    expect(probabilityOfOutperforming(a, b, { seed: 3, gamma: 0.6 }).meaningful).toBe(true);
   });
 
   it('is significant but never meaningful when B is the better one', () => {

@@ -133,7 +133,7 @@ describe('study checks on synthetic sweeps with known effects', () => {
     }
     const d = diagnoseStudy(s, 'confounded');
     expect(d.verdict.layer).toBe('reachability');
-    expect(d.layers.map((l) => l.status)).toEqual(['pass', 'fail', 'gated', 'gated']);
+    expect(d.layers.map((l) => l.status)).toEqual(['inconclusive', 'fail', 'gated', 'gated']);
   });
 
   it('a best learning rate at the edge of the sweep asks to extend it one grid step', () => {
