@@ -5,6 +5,7 @@ import { diagnoseRun, type DiagnoseOptions, type Diagnosis } from '../../ladder/
 import type { ExampleSet } from '../../model/run.js';
 import { assembleStudy, type Study, type StudyConfig } from '../../studies/study.js';
 import { diagnoseStudy } from '../../studies/diagnose-study.js';
+import { STUDY_CHECKS } from '../../studies/registry.js';
 import type { LadderConfig } from '../../ingest/config.js';
 import { LAYERS, type Layer } from '../../ladder/layers.js';
 import { checkOverrides, mergeOverrides, parseOverride, type ThresholdOverrides } from '../../ladder/thresholds.js';
@@ -67,9 +68,18 @@ export function formatDiagnosis(d: Diagnosis, term: Pick<Terminal, 'color'>): st
     else if (layer.experiment) text += ` ${paint(term, 'dim', `to decide: ${layer.experiment.description}`)}`;
     text += '\n';
   }
+  // In a study, the per-run context (info findings of each arm's best runs) would drown the
+  // study's own findings; it stays in --json and in --per-run.
+  const studyCodes = new Set<string>(STUDY_CHECKS.map((c) => c.code));
+  let hidden = 0;
   for (const f of d.findings) {
+    if (d.subject.kind === 'study' && f.severity === 'info' && !studyCodes.has(f.code)) {
+      hidden++;
+      continue;
+    }
     text += `  ${paint(term, f.severity === 'error' ? 'red' : f.severity === 'warning' ? 'yellow' : 'dim', f.severity.padEnd(7))} ${f.code}: ${f.summary}\n`;
   }
+  if (hidden > 0) text += `  ${paint(term, 'dim', `(${hidden} info finding(s) on the arms' best runs: --json or --per-run shows them)`)}\n`;
   return text;
 }
 
