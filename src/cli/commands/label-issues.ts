@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { parseNpy, type NpyArray } from '../../ingest/formats/npy.js';
+import { parseNpy } from '../../ingest/formats/npy.js';
 import { findLabelIssues, LABEL_FILTERS, labelCounts, paperLabelIssues, type LabelFilter, type LabelIssues } from '../../stats/confident-learning.js';
 import { UsageError } from '../errors.js';
+import { describeShape, readArgumentBytes, readNpyArgument } from '../npy-argument.js';
 import { table, type Terminal } from '../terminal.js';
 
 export const labelIssuesHelp = `Usage: ladder label-issues --probs FILE --labels FILE [--method cleanlab|paper] [--json]
@@ -32,23 +32,8 @@ Exit status: 0 on success (whether or not issues were found), 2 for usage errors
 /** How far outside [0, 1] a stored probability may fall from float32 rounding. */
 const PROBABILITY_SLACK = 1e-4;
 
-async function readBytes(flag: string, file: string): Promise<Buffer> {
-  try {
-    return await readFile(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new UsageError(`${flag} ${file}: cannot read the file (${code}); check the path`);
-  }
-}
-
-function describeShape(array: NpyArray): string {
-  return `(${array.shape.join(', ')}${array.shape.length === 1 ? ',' : ''})`;
-}
-
 async function readProbs(file: string): Promise<{ data: Float64Array; rows: number; classes: number }> {
-  const parsed = parseNpy(await readBytes('--probs', file));
-  if (!parsed.array) throw new UsageError(`--probs ${file}: not a readable .npy file (${parsed.error.reason}); save the probabilities with numpy.save`);
-  const array = parsed.array;
+  const array = await readNpyArgument('--probs', file, 'the probabilities');
   if (array.shape.length !== 2) {
     throw new UsageError(`--probs ${file}: shape ${describeShape(array)} is not 2-D; expected (examples, classes), one row of class probabilities per example`);
   }
@@ -77,7 +62,7 @@ function labelFromText(value: unknown, file: string, where: string, column: stri
 }
 
 async function readLabels(file: string, column: string): Promise<number[]> {
-  const bytes = await readBytes('--labels', file);
+  const bytes = await readArgumentBytes('--labels', file);
   const ext = path.extname(file).toLowerCase();
   if (ext === '.npy') {
     const parsed = parseNpy(bytes);

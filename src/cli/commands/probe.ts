@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { parseNpy, type NpyArray } from '../../ingest/formats/npy.js';
 import { probeVerdict, runProbe, type ProbeResult } from '../../observation/probe.js';
 import { UsageError } from '../errors.js';
+import { describeShape, readNpyArgument } from '../npy-argument.js';
 import { table, type Terminal } from '../terminal.js';
 
 export const probeHelp = `Usage: ladder probe --features FILE.npy --labels FILE.npy [--types FILE.npy] [--folds 5] [--seed N] [--C 1] [--json]
@@ -31,23 +30,6 @@ Options:
 
 Exit status: 0 on success (whether or not the label is encoded), 2 for usage errors.
 `;
-
-async function readNpyArgument(flag: string, file: string): Promise<NpyArray> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new UsageError(`${flag} ${file}: cannot read the file (${code}); check the path`);
-  }
-  const parsed = parseNpy(bytes);
-  if (!parsed.array) throw new UsageError(`${flag} ${file}: not a readable .npy file (${parsed.error.reason}); save it with numpy.save`);
-  return parsed.array;
-}
-
-function describeShape(array: NpyArray): string {
-  return `(${array.shape.join(', ')}${array.shape.length === 1 ? ',' : ''})`;
-}
 
 async function readFeatures(file: string): Promise<{ data: Float64Array; rows: number; dims: number }> {
   const array = await readNpyArgument('--features', file);
