@@ -16,8 +16,8 @@
  * are still minimized to full relative precision), or no step along the quasi-Newton
  * direction lowered it at all.
  *
- * src/stats/logistic.ts has its own copy specialised to the logistic objective's memory
- * layout; this one is for objectives given as a function.
+ * Used by the scaling-law fit (src/stats/scaling.ts) and the logistic probes
+ * (src/stats/logistic.ts).
  */
 
 /** Writes ∇f(x) into `gradient` and returns f(x). */
@@ -32,6 +32,12 @@ export interface LbfgsOptions {
   gradientTolerance?: number;
   /** Converged when an iteration lowers f by ≤ this × max(|f|, 1e-300) (default 1e-12). */
   valueTolerance?: number;
+  /**
+   * How many such iterations in a row stop the run (default 1). Near a minimum at double
+   * precision the value can stall for an iteration while the gradient still shrinks; a
+   * patience of a few lets it.
+   */
+  patience?: number;
 }
 
 export type LbfgsStop = 'gradient' | 'value' | 'no-descent' | 'iterations';
@@ -151,6 +157,8 @@ export function minimizeLbfgs(f: Objective, x0: ArrayLike<number>, options: Lbfg
   const maxIterations = options.maxIterations ?? 1000;
   const gradientTolerance = options.gradientTolerance ?? 1e-8;
   const valueTolerance = options.valueTolerance ?? 1e-12;
+  const patience = options.patience ?? 1;
+  let stalled = 0;
   const size = x0.length;
   let x: Float64Array = Float64Array.from(x0);
   let gradient: Float64Array = new Float64Array(size);
@@ -221,7 +229,10 @@ export function minimizeLbfgs(f: Objective, x0: ArrayLike<number>, options: Lbfg
       rho.push(1 / curvature);
     }
     if (maxAbs(gradient) <= gradientTolerance) stop = 'gradient';
-    else if (decrease <= valueTolerance * Math.max(Math.abs(value), 1e-300)) stop = 'value';
+    else {
+      stalled = decrease <= valueTolerance * Math.max(Math.abs(value), 1e-300) ? stalled + 1 : 0;
+      if (stalled >= patience) stop = 'value';
+    }
   }
   return { x, value, gradient, iterations, evaluations: count.evaluations, stop, converged: stop !== 'iterations' };
 }

@@ -24,6 +24,8 @@
  * a common shift. Deterministic: no randomness, fixed summation order.
  */
 
+import { minimizeLbfgs } from './lbfgs.js';
+
 export interface LogisticOptions {
   /** Inverse penalty strength, as scikit-learn's C (default 1). Larger C, weaker penalty. */
   C?: number;
@@ -188,29 +190,12 @@ function evaluate(w: Float64Array, p: Problem, gradient: Float64Array): number {
   return loss * inverseN + 0.5 * p.penalty * squaredNorm;
 }
 
-function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
-
 function maxAbs(a: Float64Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
   return m;
 }
 
-interface Trial {
-  step: number;
-  value: number;
-  slope: number;
-  w: Float64Array;
-  gradient: Float64Array;
-}
-
-const SUFFICIENT_DECREASE = 1e-4;
-const CURVATURE = 0.9;
-const MAX_LINE_EVALUATIONS = 50;
 /**
  * When the objective no longer changes at double precision (no step decreases it, or
  * several steps in a row leave it unchanged), a gradient this small still
@@ -218,72 +203,6 @@ const MAX_LINE_EVALUATIONS = 50;
  * below anything a probe's accuracy could show.
  */
 const ROUNDING_FLOOR_GRADIENT = 1e-6;
-
-/**
- * Minimizer of the cubic through (a, fa, da) and (b, fb, db) (Nocedal & Wright eq. 3.59),
- * kept at least 10 % of the interval away from either end; the midpoint when the cubic has
- * no usable minimizer.
- */
-function cubicStep(a: number, fa: number, da: number, b: number, fb: number, db: number): number {
-  const d1 = da + db - (3 * (fa - fb)) / (a - b);
-  const radicand = d1 * d1 - da * db;
-  const low = Math.min(a, b);
-  const high = Math.max(a, b);
-  const margin = 0.1 * (high - low);
-  if (radicand >= 0) {
-    const d2 = Math.sign(b - a) * Math.sqrt(radicand);
-    const step = b - ((b - a) * (db + d2 - d1)) / (db - da + 2 * d2);
-    if (Number.isFinite(step) && step >= low + margin && step <= high - margin) return step;
-  }
-  return (low + high) / 2;
-}
-
-/** Strong-Wolfe line search along `direction` from w (value f0, slope0 < 0); null when none found. */
-function lineSearch(p: Problem, w: Float64Array, f0: number, slope0: number, direction: Float64Array, initialStep: number): Trial | null {
-  let evaluations = 0;
-  const at = (step: number): Trial => {
-    evaluations++;
-    const trialW = new Float64Array(w.length);
-    for (let t = 0; t < w.length; t++) trialW[t] = w[t]! + step * direction[t]!;
-    const gradient = new Float64Array(w.length);
-    const value = evaluate(trialW, p, gradient);
-    return { step, value, slope: dot(gradient, direction), w: trialW, gradient };
-  };
-  const sufficient = (t: Trial) => t.value <= f0 + SUFFICIENT_DECREASE * t.step * slope0;
-  const curvatureHolds = (t: Trial) => Math.abs(t.slope) <= -CURVATURE * slope0;
-
-  const zoom = (lo: Trial, hi: Trial): Trial | null => {
-    while (evaluations < MAX_LINE_EVALUATIONS) {
-      const trial = at(cubicStep(lo.step, lo.value, lo.slope, hi.step, hi.value, hi.slope));
-      if (!sufficient(trial) || trial.value >= lo.value) {
-        hi = trial;
-      } else {
-        if (curvatureHolds(trial)) return trial;
-        if (trial.slope * (hi.step - lo.step) >= 0) hi = lo;
-        lo = trial;
-      }
-      if (Math.abs(hi.step - lo.step) <= 1e-16 * Math.max(1, lo.step)) break;
-    }
-    // Out of evaluations: a point with sufficient decrease still makes progress.
-    return lo.step > 0 ? lo : null;
-  };
-
-  let previous: Trial = { step: 0, value: f0, slope: slope0, w, gradient: new Float64Array(0) };
-  let step = initialStep;
-  while (evaluations < MAX_LINE_EVALUATIONS) {
-    const trial = at(step);
-    if (!Number.isFinite(trial.value)) {
-      step = (previous.step + step) / 2;
-      continue;
-    }
-    if (!sufficient(trial) || (previous.step > 0 && trial.value >= previous.value)) return zoom(previous, trial);
-    if (curvatureHolds(trial)) return trial;
-    if (trial.slope >= 0) return zoom(trial, previous);
-    previous = trial;
-    step *= 2;
-  }
-  return null;
-}
 
 /**
  * Fits the model to n rows of d features (row-major) and integer labels 0…classes−1.
@@ -323,84 +242,21 @@ export function fitLogistic(
   const tolerance = options.gradientTolerance ?? 1e-8;
   const maxIterations = options.maxIterations ?? 1000;
 
-  const size = parameterCount(problem);
-  let w: Float64Array = new Float64Array(size);
-  let gradient: Float64Array = new Float64Array(size);
-  let value = evaluate(w, problem, gradient);
-  const memory = 10;
-  const sHistory: Float64Array[] = [];
-  const yHistory: Float64Array[] = [];
-  const rhoHistory: number[] = [];
-  const alpha = new Float64Array(memory);
-  const direction = new Float64Array(size);
-  let iterations = 0;
-  let converged = maxAbs(gradient) <= tolerance;
-  let stalled = 0;
-
-  while (!converged && iterations < maxIterations) {
-    // Two-loop recursion: direction = −H·gradient with H the L-BFGS inverse-Hessian estimate.
-    for (let t = 0; t < size; t++) direction[t] = -gradient[t]!;
-    for (let h = sHistory.length - 1; h >= 0; h--) {
-      alpha[h] = rhoHistory[h]! * dot(sHistory[h]!, direction);
-      const yh = yHistory[h]!;
-      for (let t = 0; t < size; t++) direction[t]! -= alpha[h]! * yh[t]!;
-    }
-    if (sHistory.length > 0) {
-      const last = sHistory.length - 1;
-      const gamma = dot(sHistory[last]!, yHistory[last]!) / dot(yHistory[last]!, yHistory[last]!);
-      for (let t = 0; t < size; t++) direction[t]! *= gamma;
-    }
-    for (let h = 0; h < sHistory.length; h++) {
-      const beta = rhoHistory[h]! * dot(yHistory[h]!, direction);
-      const sh = sHistory[h]!;
-      for (let t = 0; t < size; t++) direction[t]! += (alpha[h]! - beta) * sh[t]!;
-    }
-    let slope = dot(gradient, direction);
-    if (!(slope < 0)) {
-      // Rounding made the estimate useless: restart from steepest descent.
-      sHistory.length = yHistory.length = rhoHistory.length = 0;
-      for (let t = 0; t < size; t++) direction[t] = -gradient[t]!;
-      slope = dot(gradient, direction);
-    }
-    // Unit steps suit a quasi-Newton direction; the very first, steepest-descent direction has no scale.
-    const initialStep = sHistory.length === 0 ? Math.min(1, 1 / Math.sqrt(-slope)) : 1;
-    const trial = lineSearch(problem, w, value, slope, direction, initialStep);
-    iterations++;
-    if (trial === null) {
-      // No step decreases the objective measurably: rounding, not the optimizer, stops here.
-      converged = maxAbs(gradient) <= Math.max(tolerance, ROUNDING_FLOOR_GRADIENT);
-      break;
-    }
-    const s = new Float64Array(size);
-    const yDiff = new Float64Array(size);
-    for (let t = 0; t < size; t++) {
-      s[t] = trial.w[t]! - w[t]!;
-      yDiff[t] = trial.gradient[t]! - gradient[t]!;
-    }
-    const curvature = dot(s, yDiff);
-    const previousValue = value;
-    w = trial.w;
-    gradient = trial.gradient;
-    value = trial.value;
-    if (curvature > 1e-12 * dot(yDiff, yDiff)) {
-      if (sHistory.length === memory) {
-        sHistory.shift();
-        yHistory.shift();
-        rhoHistory.shift();
-      }
-      sHistory.push(s);
-      yHistory.push(yDiff);
-      rhoHistory.push(1 / curvature);
-    }
-    converged = maxAbs(gradient) <= tolerance;
-    // Near the minimum the objective changes below double precision while the gradient can
-    // still shrink; only several such iterations in a row mean rounding has the last word.
-    stalled = previousValue - value <= 4 * Number.EPSILON * Math.max(Math.abs(value), 1) ? stalled + 1 : 0;
-    if (!converged && stalled >= 3) {
-      converged = maxAbs(gradient) <= Math.max(tolerance, ROUNDING_FLOOR_GRADIENT);
-      break;
-    }
-  }
+  // L-BFGS (src/stats/lbfgs.ts). Near the minimum the objective changes below double
+  // precision while the gradient can still shrink; only several such iterations in a row
+  // mean rounding has the last word.
+  const result = minimizeLbfgs((w, gradient) => evaluate(w, problem, gradient), new Float64Array(parameterCount(problem)), {
+    gradientTolerance: tolerance,
+    maxIterations,
+    valueTolerance: 4 * Number.EPSILON,
+    patience: 3,
+  });
+  const w = result.x;
+  const gradient = result.gradient;
+  const value = result.value;
+  const iterations = result.iterations;
+  const converged =
+    result.stop === 'gradient' || ((result.stop === 'value' || result.stop === 'no-descent') && maxAbs(gradient) <= Math.max(tolerance, ROUNDING_FLOOR_GRADIENT));
 
   const rows = problem.rows;
   return {
