@@ -164,6 +164,17 @@ export const FINDINGS: Record<string, FindingText> = {
         ? `${(e.replaceable as string[]).join(', ')} can be removed or replaced at no measurable cost; keep ${(e.matters as string[]).join(', ') || 'nothing'}`
         : `every component matters; keep ${(e.matters as string[]).join(', ')}`,
   },
+  'perception.family-floor': {
+    summary: (e) => {
+      const floors = (e.floors as { family: string; floor: number; low: number; high: number }[]).map((f) => `${e.concept}=${f.family} levels off at ${num(f.floor)} [${num(f.low)}, ${num(f.high)}]`);
+      const limited = e.limited as { family: string; against: string }[];
+      return `${e.objective} against ${e.sizeKey}: ${floors.join('; ')}` + (limited.length > 0 ? ` — ${limited.map((l) => `${l.family} cannot reach ${l.against} by scaling`).join('; ')}` : '');
+    },
+    next: (e) =>
+      (e.limited as { family: string }[]).length > 0
+        ? `stop scaling ${[...new Set((e.limited as { family: string }[]).map((l) => l.family))].join(', ')}: its floor is the concept's; change the concept`
+        : 'the families level off at compatible floors: the concept does not limit either at these sizes',
+  },
   'perception.concept-probe': {
     summary: (e) => {
       const f = (e.failures as { probe: string; family: string; against: string; sizes: number; familyBest: number; otherWorst: number }[])[0]!;

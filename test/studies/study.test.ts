@@ -5,6 +5,7 @@ import { ablation } from '../../src/studies/checks/ablation.js';
 import { capacity } from '../../src/studies/checks/capacity.js';
 import { sweepImportance } from '../../src/studies/checks/sweep-importance.js';
 import { conceptProbe } from '../../src/studies/checks/concept-probe.js';
+import { familyFloor } from '../../src/studies/checks/family-floor.js';
 import { seedNoise } from '../../src/studies/checks/seed-noise.js';
 import { sweepEdge } from '../../src/studies/checks/sweep-edge.js';
 import { tunedComparison } from '../../src/studies/checks/tuned-comparison.js';
@@ -238,6 +239,49 @@ describe('study checks on synthetic sweeps with known effects', () => {
     expect(armA!.f).toBeCloseTo(18, 9);
     expect(armA!.pValue).toBeCloseTo(0.0513167019494862, 9);
     expect(armA!.importance.learning_rate).toBeCloseTo(0.9, 9);
+  });
+
+  it('family floors: a family whose scaling curve levels off higher cannot reach the other by size', () => {
+    const random = noise(8);
+    const runs: Run[] = [];
+    // Loss-like objective (val/loss falls with size): family A floors at 2.0, family B at 1.5.
+    for (const [family, floor] of [['a', 2.0], ['b', 1.5]] as const) {
+      for (const width of [8, 16, 32, 64, 128]) {
+        for (const lr of [1e-3, 3e-3]) {
+          const loss = floor + 3 * width ** -0.7 + 0.002 * (random() - 0.5) + (lr === 3e-3 ? 0.01 : 0);
+          const r = run(`${family}-${width}-${lr}`, { family, width, learning_rate: lr, seed: 0 }, 0.5);
+          r.series['val/loss'] = seriesFromArrays([100, 200], [loss + 0.1, loss]);
+          r.roles = assignRoles(r);
+          runs.push(r);
+        }
+      }
+    }
+    const s = study(runs, { concept: 'family', objective: { metric: 'val/loss', direction: 'lower' } });
+    const outcome = evaluate(familyFloor, s);
+    expect(outcome.status).toBe('problem');
+    if (outcome.status !== 'problem') return;
+    const evidence = outcome.findings[0]!.evidence;
+    const floors = evidence.floors as { family: string; floor: number; low: number; high: number }[];
+    expect(floors.find((f) => f.family === 'a')!.floor).toBeCloseTo(2.0, 1);
+    expect(floors.find((f) => f.family === 'b')!.floor).toBeCloseTo(1.5, 1);
+    for (const f of floors) {
+      expect(f.low).toBeLessThanOrEqual(f.floor + 1e-9);
+      expect(f.high).toBeGreaterThanOrEqual(f.floor - 1e-9);
+    }
+    expect(evidence.limited).toEqual([expect.objectContaining({ family: 'a', against: 'b' })]);
+    // Same floors: nothing limited.
+    const same = study(
+      runs.map((r) => {
+        if (r.hparams.family !== 'a') return r;
+        const copy = run(r.id, r.hparams, 0.5);
+        const v = r.series['val/loss']!.values;
+        copy.series['val/loss'] = seriesFromArrays([100, 200], [v[0]! - 0.5, v[1]! - 0.5]);
+        copy.roles = assignRoles(copy);
+        return copy;
+      }),
+      { concept: 'family', objective: { metric: 'val/loss', direction: 'lower' } },
+    );
+    expect(evaluate(familyFloor, same).status).toBe('clear');
   });
 });
 
