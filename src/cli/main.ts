@@ -10,8 +10,11 @@ import { diagnoseCommand, diagnoseHelp } from './commands/diagnose.js';
 import { ingestCommand, ingestHelp } from './commands/ingest.js';
 import { labelIssuesCommand, labelIssuesHelp } from './commands/label-issues.js';
 import { probeCommand, probeHelp } from './commands/probe.js';
+import { reportCommand, reportHelp } from './commands/report.js';
 import { seedsCommand, seedsHelp } from './commands/seeds.js';
 import { scalingCommand, scalingHelp } from './commands/scaling.js';
+import { runCommand, runHelp } from './commands/run.js';
+import { statusCommand, statusHelp } from './commands/status.js';
 import { UsageError } from './errors.js';
 import { nodeTerminal, type Terminal } from './terminal.js';
 
@@ -27,9 +30,12 @@ const COMMANDS = {
   diagnose: { summary: 'name the first layer each run fails, with evidence and the next action', help: diagnoseHelp, run: diagnoseCommand },
   ingest: { summary: 'read runs from any supported format and show what was found', help: ingestHelp, run: ingestCommand },
   'label-issues': { summary: 'find probably mislabelled examples by confident learning', help: labelIssuesHelp, run: labelIssuesCommand },
+  report: { summary: 'the diagnosis as one self-contained HTML report with plots (--html FILE), and PNGs (--png DIR)', help: reportHelp, run: reportCommand },
   probe: { summary: 'does the hidden representation encode a label the output hides (linear probe, control task)', help: probeHelp, run: probeCommand },
   seeds: { summary: 'how much of a result is the seed: spread, gap vs seed noise, P(A > B), expected best of N', help: seedsHelp, run: seedsCommand },
   scaling: { summary: 'scaling law L = E + A/N^α + B/D^β: floor, exponents, value of 2× data or parameters', help: scalingHelp, run: scalingCommand },
+  run: { summary: 'run the experiment a plan describes (local or Slurm), then diagnose its trials as a study', help: runHelp, run: runCommand },
+  status: { summary: 'the studies in the experiment store: trials done/running/failed, verdicts', help: statusHelp, run: statusCommand },
 } satisfies Record<string, Command>;
 
 function version(): string {
