@@ -4,9 +4,12 @@ import type { ExampleSet } from '../../model/run.js';
 import { CompareInputError, compareScores, compareToJson, itemScores, pairScores, type CompareResult } from '../../observation/compare.js';
 import { DEFAULT_RESAMPLES } from '../../stats/bootstrap.js';
 import { UsageError } from '../errors.js';
+import { comparisonReport } from '../../report/html.js';
+import { comparisonFigure } from '../../report/figures.js';
+import { checkOutputDir, checkOutputFile, writeHtmlFile, writePngFiles } from './report.js';
 import { paint, type Terminal } from '../terminal.js';
 
-export const compareHelp = `Usage: ladder compare A B [--metric NAME] [--json]
+export const compareHelp = `Usage: ladder compare A B [--metric NAME] [--json] [--html FILE] [--png DIR]
 
 Is B really better or worse than A on the same eval items? A and B are per-example results:
 JSONL ({"id","correct"} or {"id","label","pred"} per line), .npy arrays, lm-evaluation-harness
@@ -23,6 +26,9 @@ Options:
   --seed N          seed of the bootstrap resampling (default 0; reported)
   --resamples N     bootstrap resamples (default ${DEFAULT_RESAMPLES.toLocaleString('en-US')})
   --json            print the ladder.compare/v1 JSON document
+  --html FILE       also write a self-contained HTML report (both intervals and the paired
+                    difference, plotted; no script, no network) to FILE
+  --png DIR         also write its plot as a PNG into DIR
   -h, --help        show this help
 
 Exit status: 0 when compared (whether or not the difference is significant), 2 for usage
@@ -97,6 +103,8 @@ export async function compareCommand(args: string[], term: Terminal): Promise<nu
       seed: { type: 'string' },
       resamples: { type: 'string' },
       json: { type: 'boolean', default: false },
+      html: { type: 'string' },
+      png: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -107,6 +115,8 @@ export async function compareCommand(args: string[], term: Terminal): Promise<nu
   }
   if (positionals.length !== 2) throw new UsageError(`compare takes exactly two paths, A and B (got ${positionals.length}); see \`ladder compare --help\``);
   const [pathA, pathB] = positionals as [string, string];
+  const htmlFile = values.html !== undefined ? checkOutputFile(values.html, '--html') : undefined;
+  const pngDir = values.png !== undefined ? checkOutputDir(values.png, '--png') : undefined;
   const metric = values.metric ?? 'correct';
   const seed = integerFlag('seed', values.seed, 0, 0);
   const resamples = integerFlag('resamples', values.resamples, DEFAULT_RESAMPLES, 100);
@@ -120,8 +130,11 @@ export async function compareCommand(args: string[], term: Terminal): Promise<nu
     if (error instanceof CompareInputError) throw new UsageError(error.message);
     throw error;
   }
+  const document = compareToJson(result, { metric, excluded: paired.excluded, pairedBy: paired.pairedBy });
+  if (htmlFile !== undefined) writeHtmlFile(htmlFile, comparisonReport({ ...result, metric, pairedBy: paired.pairedBy, excluded: paired.excluded }, { a: pathA, b: pathB }), term);
+  if (pngDir !== undefined) writePngFiles(pngDir, [comparisonFigure({ ...result, metric }, { a: pathA, b: pathB })], term);
   if (values.json) {
-    term.out(`${JSON.stringify(compareToJson(result, { metric, excluded: paired.excluded, pairedBy: paired.pairedBy }))}\n`);
+    term.out(`${JSON.stringify(document)}\n`);
     return 0;
   }
   const notes: string[] = [];

@@ -11,10 +11,11 @@ import { LAYERS, type Layer } from '../../ladder/layers.js';
 import { checkOverrides, mergeOverrides, parseOverride, type ThresholdOverrides } from '../../ladder/thresholds.js';
 import { DIAGNOSES_SCHEMA, diagnosisToJson } from '../../ladder/to-json.js';
 import { UsageError } from '../errors.js';
+import { checkOutputDir, checkOutputFile, writeDiagnosisOutputs } from './report.js';
 import { paint, readingProgress, type Terminal } from '../terminal.js';
 
 export const diagnoseHelp = `Usage: ladder diagnose PATH... [--json] [--fail-on LAYER|any] [--threshold CODE.NAME=VALUE]...
-                       [--baseline VALUE|PATH] [--metric NAME]
+                       [--baseline VALUE|PATH] [--metric NAME] [--html FILE] [--png DIR]
 
 Reads every run under the given paths and diagnoses each on its own, reasoning backwards:
 observation, then reachability, then instantiation, then perception. Prints the verdict
@@ -43,6 +44,9 @@ Options:
   --per-run          diagnose each run on its own even when the runs form a study
   --metric NAME      per-example metric to judge (default: correct, else the one metric
                      every example set has; also \`metric:\` in ladder.yaml)
+  --html FILE        also write a self-contained HTML report (plots with the findings
+                     marked, evidence; no script, no network) to FILE
+  --png DIR          also write the report's plots as PNG files into DIR
   -h, --help         show this help
 `;
 
@@ -133,6 +137,8 @@ export async function diagnoseCommand(args: string[], term: Terminal): Promise<n
       baseline: { type: 'string' },
       'per-run': { type: 'boolean', default: false },
       metric: { type: 'string' },
+      html: { type: 'string' },
+      png: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -146,6 +152,9 @@ export async function diagnoseCommand(args: string[], term: Terminal): Promise<n
     throw new UsageError(`--fail-on takes one of ${LAYERS.join(', ')} or any (got ${failOn})`);
   }
   if (positionals.length === 0) throw new UsageError('diagnose needs at least one path, e.g. `ladder diagnose examples/runs`');
+  const outputs: { html?: string; png?: string } = {};
+  if (values.html !== undefined) outputs.html = checkOutputFile(values.html, '--html');
+  if (values.png !== undefined) outputs.png = checkOutputDir(values.png, '--png');
   const fromFlags: ThresholdOverrides = {};
   for (const text of values.threshold ?? []) {
     const parsed = parseOverride(text);
@@ -182,6 +191,7 @@ export async function diagnoseCommand(args: string[], term: Terminal): Promise<n
       const diagnosis = diagnoseStudy(assembled.study, id, options);
       if (values.json) term.out(JSON.stringify(diagnosisToJson(diagnosis, result.issues, id)) + '\n');
       else term.out(formatDiagnosis(diagnosis, term));
+      writeDiagnosisOutputs([{ diagnosis, json: diagnosisToJson(diagnosis, result.issues, id) }], outputs, term);
       return failOn !== undefined && failsAt(diagnosis.verdict.layer, failOn) ? 1 : 0;
     }
     if (studyConfig.study === true) throw new UsageError(`ladder.yaml asks for a study, but these runs are not one: ${assembled.notStudy}`);
@@ -201,5 +211,6 @@ export async function diagnoseCommand(args: string[], term: Terminal): Promise<n
   } else {
     term.out(diagnoses.map((d) => formatDiagnosis(d, term)).join('\n'));
   }
+  writeDiagnosisOutputs(diagnoses.map((diagnosis) => ({ diagnosis, json: diagnosisToJson(diagnosis, result.issues) })), outputs, term);
   return failOn !== undefined && diagnoses.some((d) => failsAt(d.verdict.layer, failOn)) ? 1 : 0;
 }
