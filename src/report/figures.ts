@@ -251,6 +251,11 @@ function wantsLogY(lines: CurveLine[]): boolean {
   return low > 0 && high / low > 100;
 }
 
+/** Series that blow up by orders of magnitude when training diverges: a log axis may suit them; metrics and rates keep a linear one. */
+function mayUseLogScale(run: Run, name: string): boolean {
+  return name === run.roles.trainLoss || name === run.roles.valLoss || name === run.roles.gradNorm;
+}
+
 function curvesFigure(title: string, yLabel: string, run: Run, names: string[], findings: Finding[]): CurvesFigure {
   const lines = names.map((name) => curveLine(name, run.series[name]!));
   const marks = findings.flatMap((f) => marksOf(f, run)).filter((m) => names.includes(m.series));
@@ -258,7 +263,7 @@ function curvesFigure(title: string, yLabel: string, run: Run, names: string[], 
     kind: 'curves',
     title,
     yLabel,
-    logY: wantsLogY(lines),
+    logY: names.every((name) => mayUseLogScale(run, name)) && wantsLogY(lines),
     lines,
     marks,
     nonFinite: names.flatMap((name) => nonFiniteOf(name, run.series[name]!)),
