@@ -99,9 +99,9 @@ export function parameterLayout(spec: ResolvedSpec): ParameterInfo[] {
     } else {
       layout.push(
         { name: `${p}mix.in`, shape: [L, L], decay: true },
-        { name: `${p}mix.inBias`, shape: [L, 1], decay: false },
+        { name: `${p}mix.inBias`, shape: [L], decay: false },
         { name: `${p}mix.out`, shape: [L, L], decay: true },
-        { name: `${p}mix.outBias`, shape: [L, 1], decay: false },
+        { name: `${p}mix.outBias`, shape: [L], decay: false },
       );
     }
     layout.push(

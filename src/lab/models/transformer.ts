@@ -112,8 +112,9 @@ function positionMlp(spec: ResolvedSpec, params: Parameters, prefix: string, x: 
   const biasIn = take(params, `${prefix}mix.inBias`).slice([0, length]);
   const weightOut = take(params, `${prefix}mix.out`).slice([0, length], [0, length]).mul(mask());
   const biasOut = take(params, `${prefix}mix.outBias`).slice([0, length]);
-  const hidden = nn.gelu(np.matmul(weightIn, x).add(biasIn));
-  return np.matmul(weightOut, hidden).add(biasOut);
+  // Channels-first [B, d, T], so that each position-mixing matrix multiplies from the right (as its transpose).
+  const hidden = nn.gelu(np.matmul(x.transpose([0, 2, 1]), weightIn.transpose()).add(biasIn));
+  return np.matmul(hidden, weightOut.transpose()).add(biasOut).transpose([0, 2, 1]);
 }
 
 function channelMlp(params: Parameters, prefix: string, x: Tensor): Tensor {
