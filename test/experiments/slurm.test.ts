@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DONE_MARKER, type TrialEvent, type TrialSpec } from '../../src/experiments/executor.js';
 import { slurmExecutor, type SlurmExecutorOptions } from '../../src/experiments/executors/slurm.js';
+import { runStudy } from '../../src/experiments/runner.js';
+import { openStore } from '../../src/experiments/store.js';
 import { scratch } from '../support/files.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -62,7 +64,7 @@ function study(root: string, name: string): Study {
 
 const FAST: SlurmExecutorOptions = { pollIntervalMs: 300 };
 
-async function runStudy(
+async function runTrials(
   s: Study,
   trials: TrialSpec[],
   options: { name: string; onEvent?: (event: TrialEvent, controller: AbortController) => void },
@@ -93,7 +95,7 @@ describe.skipIf(unavailable !== undefined)('slurm executor on a real one-node Sl
   it('runs a 50-trial array to completion: every trial done once, with its marker and captured output', async () => {
     const s = study(root, 'fifty');
     const trials = Array.from({ length: 50 }, (_, i) => s.trial(`t${String(i).padStart(2, '0')}`, 0, 0));
-    const events = await runStudy(s, trials, { name: 'fifty trials' });
+    const events = await runTrials(s, trials, { name: 'fifty trials' });
 
     const job = jobOf(events);
     for (const [i, trial] of trials.entries()) {
@@ -116,7 +118,7 @@ describe.skipIf(unavailable !== undefined)('slurm executor on a real one-node Sl
       s.trial('missing', 0, 0, { argv: [path.join(s.dir, 'no-such-program')] }),
       s.trial('slow', 0, 60, { timeoutSeconds: 1 }),
     ];
-    const events = await runStudy(s, trials, { name: 'failing' });
+    const events = await runTrials(s, trials, { name: 'failing' });
 
     expect(last(events, 'ok')).toMatchObject({ state: 'done', exitCode: 0 });
     expect(JSON.parse(readFileSync(path.join(trials[0]!.dir, 'argv.json'), 'utf8'))).toEqual(['0', '0', ...hostile]);
@@ -134,7 +136,7 @@ describe.skipIf(unavailable !== undefined)('slurm executor on a real one-node Sl
     const s = study(root, 'cancel');
     const trials = Array.from({ length: 6 }, (_, i) => s.trial(`c${i}`, 0, 60));
     let job = '';
-    const events = await runStudy(s, trials, {
+    const events = await runTrials(s, trials, {
       name: 'cancel',
       onEvent: (event, controller) => {
         job ||= event.handle?.split('_')[0] ?? '';
@@ -163,7 +165,7 @@ describe.skipIf(unavailable !== undefined)('slurm executor on a real one-node Sl
       const running = new Set<string>();
       let downed = false;
       let runningWhenDowned = new Set<string>();
-      const events = await runStudy(s, trials, {
+      const events = await runTrials(s, trials, {
         name: 'node down',
         onEvent: (event) => {
           if (event.state === 'running') running.add(event.trialId);
@@ -221,14 +223,44 @@ describe.skipIf(unavailable !== undefined)('slurm executor on a real one-node Sl
 
     const events: TrialEvent[] = [];
     await slurmExecutor(FAST).reattach!(
-      [...trials.map((spec) => ({ spec, handle: handles.get(spec.id)! })), { spec: s.trial('gone', 0, 0), handle: 'not-a-handle' }],
+      [
+        ...trials.map((spec) => ({ spec, handle: spec.id === 'r1' ? '' : handles.get(spec.id)! })),
+        { spec: s.trial('gone', 0, 0), handle: '' },
+      ],
       { study: { id: 'r', name: 'reattach' }, dir: s.dir, signal: new AbortController().signal, onEvent: (event) => events.push(event) },
     );
     expect(last(events, 'r0')).toMatchObject({ state: 'done', exitCode: 0, handle: handles.get('r0') });
-    expect(last(events, 'r1')).toMatchObject({ state: 'done', exitCode: 0 });
+    // r1's handle was never recorded: found again from the submission's manifest and jobs file.
+    expect(last(events, 'r1')).toMatchObject({ state: 'done', exitCode: 0, handle: handles.get('r1') });
     expect(last(events, 'r2')).toMatchObject({ state: 'failed', exitCode: 5, reason: 'exit' });
-    expect(last(events, 'gone')).toMatchObject({ state: 'failed', reason: 'lost' });
+    // Never submitted: the runner puts it back in the queue without counting a retry.
+    expect(last(events, 'gone')).toMatchObject({ state: 'failed', reason: 'not-started' });
     for (const trial of trials) expect(completions(trial)).toEqual([trial.id]);
+  }, 90_000);
+
+  it('runs a plan through the runner: trials on Slurm, their logs ingested, the study diagnosed', async () => {
+    const dir = path.join(root, 'plan');
+    mkdirSync(dir, { recursive: true });
+    const script = path.join(dir, 'train.mjs');
+    writeFileSync(
+      script,
+      `import { writeFileSync } from 'node:fs';
+       const lr = Number(process.argv[2]), seed = Number(process.argv[3]);
+       const rows = [1, 2, 3, 4].map((step) => JSON.stringify({ step, val_loss: 1 / (step * lr * 100) + seed * 1e-3 }));
+       writeFileSync(process.env.LADDER_TRIAL_DIR + '/metrics.jsonl', rows.join('\\n') + '\\n');`,
+    );
+    const planFile = path.join(dir, 'plan.yaml');
+    writeFileSync(
+      planFile,
+      `name: slurm-sweep\ncommand: [${JSON.stringify(process.execPath)}, ${JSON.stringify(script)}, "{lr}", "{seed}"]\n` +
+        'space:\n  lr: {grid: [0.01, 0.1]}\nseeds: [0, 1]\ntimeout: 60\nobjective: {metric: val_loss, direction: minimize}\n',
+    );
+    const store = openStore(path.join(dir, 'ladder.db'));
+    const outcome = await runStudy({ planFile, store, executor: slurmExecutor(FAST), out: path.join(dir, 'out') });
+    expect(outcome.counts).toMatchObject({ done: 4, failed: 0, cancelled: 0, pending: 0, submitted: 0, running: 0 });
+    expect(outcome.runs).toBe(4);
+    expect(store.trials(outcome.studyId).every((trial) => /^\d+_[0-3]$/.test(trial.handle ?? ''))).toBe(true);
+    store.db.close();
   }, 90_000);
 
   it('writes one batch script and manifest per submission under <study>/.executor/', () => {

@@ -22,7 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DONE_MARKER, type Executor, type SubmitContext, type TrialEvent, type TrialSpec } from '../executor.js';
 import { DEFAULT_COMMANDS, FinishedRecords, queueRows, run, SlurmCommandError, type FinishedRecord, type QueueRow, type SlurmCommands } from './slurm/commands.js';
-import { checkedPath, isInside, readMarker, shellQuote, slug, type Manifest } from './slurm/files.js';
+import { checkedPath, isInside, parseManifest, readMarker, shellQuote, slug, type Manifest } from './slurm/files.js';
 
 export interface SlurmExecutorOptions {
   /** At most this many tasks of an array run at once (`--array=…%N`); default: as many as Slurm allows. */
@@ -130,16 +130,20 @@ export class SlurmExecutor implements Executor {
 
   async reattach(trials: { spec: TrialSpec; handle: string }[], context: SubmitContext): Promise<void> {
     const studyDir = checkedPath('study folder', context.dir);
-    const submissions = findSubmissions(studyDir);
+    const submissions = readSubmissions(studyDir);
     const tracked: Tracked[] = [];
     for (const { spec, handle } of trials) {
       const match = /^(\d+)_(\d+)$/.exec(handle);
-      if (!match) {
-        context.onEvent({ trialId: spec.id, state: 'failed', reason: 'lost' });
+      if (match) {
+        const jobId = match[1]!;
+        tracked.push({ spec, index: Number(match[2]), jobId, submission: submissions.byJob.get(jobId), phase: 'queued', restarts: 0 });
         continue;
       }
-      const jobId = match[1]!;
-      tracked.push({ spec, index: Number(match[2]), jobId, submission: submissions.get(jobId), phase: 'queued', restarts: 0 });
+      // No handle recorded (the runner stopped between sbatch and the event): the submission
+      // folder knows which job holds the trial; with no job at all it was never submitted.
+      const known = submissions.byTrial.get(spec.id);
+      if (known) tracked.push({ spec, index: known.index, jobId: known.jobId, submission: known.submission, phase: 'queued', restarts: 0 });
+      else context.onEvent({ trialId: spec.id, state: 'failed', reason: 'not-started' });
     }
     if (tracked.length === 0) return;
     // The completion log is read from its start: the runner does not know where it stood.
@@ -207,7 +211,7 @@ export class SlurmExecutor implements Executor {
     }
     const jobId = /^(\d+)/.exec(output.trim())?.[1];
     if (!jobId) throw new Error(`slurm executor: sbatch --parsable printed no job id: ${JSON.stringify(output.trim())}`);
-    appendFileSync(path.join(submission.folder, 'jobs'), `${jobId}\n`);
+    appendFileSync(path.join(submission.folder, 'jobs'), `${jobId} ${indices}\n`);
     return jobId;
   }
 
@@ -320,20 +324,50 @@ export class SlurmExecutor implements Executor {
   }
 }
 
-/** Job id → submission, from the `jobs` files of a study's earlier submissions (for reattach). */
-function findSubmissions(studyDir: string): Map<string, Submission> {
+/** `0-49`, `3,7` or `0-9%2` → the array indices it names. */
+function arrayIndices(spec: string): Set<number> {
+  const indices = new Set<number>();
+  for (const part of spec.split('%')[0]!.split(',')) {
+    const [from, to] = part.split('-').map(Number);
+    if (from === undefined || !Number.isInteger(from)) continue;
+    for (let i = from; i <= (to ?? from); i++) indices.add(i);
+  }
+  return indices;
+}
+
+/**
+ * A study's earlier submissions (for reattach): job id → submission, and trial id → the
+ * latest job that ran it, from each submission's `tasks.json` and `jobs` (`<job id> <indices>`).
+ */
+function readSubmissions(studyDir: string): {
+  byJob: Map<string, Submission>;
+  byTrial: Map<string, { submission: Submission; index: number; jobId: string }>;
+} {
   const root = path.join(studyDir, '.executor', 'slurm');
-  const found = new Map<string, Submission>();
-  if (!existsSync(root)) return found;
-  for (const name of readdirSync(root)) {
+  const byJob = new Map<string, Submission>();
+  const byTrial = new Map<string, { submission: Submission; index: number; jobId: string }>();
+  if (!existsSync(root)) return { byJob, byTrial };
+  for (const name of readdirSync(root).sort()) {
     const folder = path.join(root, name);
-    const jobs = path.join(folder, 'jobs');
-    if (!existsSync(jobs)) continue;
-    for (const jobId of readFileSync(jobs, 'utf8').split('\n').filter((line) => /^\d+$/.test(line))) {
-      found.set(jobId, { folder, script: path.join(folder, 'job.sh') });
+    const jobsFile = path.join(folder, 'jobs');
+    if (!existsSync(jobsFile)) continue;
+    const submission = { folder, script: path.join(folder, 'job.sh') };
+    let trialIds: string[] = [];
+    try {
+      trialIds = parseManifest(JSON.parse(readFileSync(path.join(folder, 'tasks.json'), 'utf8'))).trials.map((trial) => trial.id);
+    } catch {
+      // Without its manifest the submission still maps job ids, not trials.
+    }
+    for (const line of readFileSync(jobsFile, 'utf8').split('\n')) {
+      const match = /^(\d+)(?: (\S+))?$/.exec(line.trim());
+      if (!match) continue;
+      const jobId = match[1]!;
+      byJob.set(jobId, submission);
+      const indices = match[2] ? arrayIndices(match[2]) : new Set(trialIds.keys());
+      for (const index of indices) if (trialIds[index] !== undefined) byTrial.set(trialIds[index], { submission, index, jobId });
     }
   }
-  return found;
+  return { byJob, byTrial };
 }
 
 /** The Slurm executor with `options`. */
