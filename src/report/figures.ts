@@ -437,16 +437,23 @@ export function figuresOfDiagnosis(diagnosis: Diagnosis, budget: Parameters<type
   const { subject } = diagnosis;
   if (subject.kind === 'study' && subject.study) {
     figures.push(...studyFigures(subject.study, diagnosis));
-    // The objective over steps for the runs at each arm's best.
+    // The curves of the first run at each arm's best, all arms on one plot per series.
     const objective = subject.study.objective.metric;
-    for (const arm of subject.study.arms) {
-      const run = arm.best.runs[0]?.run;
-      if (!run) continue;
-      const names = [...new Set([run.roles.trainLoss, run.roles.valLoss, objective])].filter((n): n is string => n !== undefined && run.series[n] !== undefined);
-      for (const name of names) {
-        const figure = curvesFigure(`${arm.label} (best setting, ${run.id}): ${name}`, name, run, [name], diagnosis.findings.filter((f) => f.runs.includes(run.id)));
-        figures.push(figure);
-      }
+    const bests = subject.study.arms.flatMap((arm) => (arm.best.runs[0] ? [{ arm: arm.label, run: arm.best.runs[0].run }] : []));
+    const first = bests[0]?.run;
+    const names = first ? [...new Set([first.roles.trainLoss, first.roles.valLoss, objective])].filter((n): n is string => n !== undefined) : [];
+    for (const name of names) {
+      const withSeries = bests.filter(({ run }) => run.series[name] !== undefined);
+      if (withSeries.length === 0) continue;
+      // One synthetic run whose series are the arms' curves, so marks land on the right line.
+      const merged: Run = { ...withSeries[0]!.run, series: Object.fromEntries(withSeries.map(({ arm, run }) => [arm, run.series[name]!])) };
+      const findings = diagnosis.findings
+        .filter((f) => withSeries.some(({ run }) => f.runs.includes(run.id)))
+        .map((f) => ({ ...f, marks: (f.marks ?? []).filter((m) => m.series === name).flatMap((m) => withSeries.filter(({ run }) => f.runs.includes(run.id)).map(({ arm }) => ({ ...m, series: arm }))) }))
+        .filter((f) => f.marks.length > 0);
+      const figure = curvesFigure(`${name} of each arm's best run`, name, merged, withSeries.map(({ arm }) => arm), findings);
+      figure.logY = (name === first!.roles.trainLoss || name === first!.roles.valLoss) && wantsLogY(figure.lines);
+      figures.push(figure);
     }
   } else {
     for (const run of subject.runs) figures.push(...runFigures(run, diagnosis.findings));

@@ -73,6 +73,15 @@ function stack(parts: { svg: string; height: number }[]): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${PLOT_WIDTH}" height="${total}" viewBox="0 0 ${PLOT_WIDTH} ${total}">${inner}</svg>`;
 }
 
+/** A legend in the top margin, two entries per row (labels at the lines' ends collide and get cut). */
+function legend(names: string[], colorOf: (name: string) => string): { marks: Plot.Markish[]; height: number } {
+  const rows = Math.ceil(names.length / 2);
+  const marks = names.map((name, i) =>
+    Plot.text([name], { frameAnchor: 'top-left', text: () => `━ ${shorten(name, 45)}`, fill: colorOf(name), dx: 330 * (i % 2), dy: -14 * (rows - Math.floor(i / 2)), textAnchor: 'start', fontWeight: 'bold' }),
+  );
+  return { marks, height: 10 + 14 * rows };
+}
+
 function curvesPlot(figure: CurvesFigure, document: PlotDocument): string {
   const marks: Plot.Markish[] = [];
   const colorOf = new Map(figure.lines.map((line, i) => [line.name, PALETTE[i % PALETTE.length]!]));
@@ -91,15 +100,13 @@ function curvesPlot(figure: CurvesFigure, document: PlotDocument): string {
     minStep = Math.min(minStep, step);
     maxStep = Math.max(maxStep, step);
   }
-  for (const [i, line] of figure.lines.entries()) {
+  const key = figure.lines.length > 1 ? legend(figure.lines.map((l) => l.name), (name) => colorOf.get(name)!) : { marks: [], height: 8 };
+  marks.push(...key.marks);
+  for (const line of figure.lines) {
     const points = line.steps.map((step, j) => ({ step, value: line.values[j]! }));
     // A validation curve has few points: dots make each evaluation visible.
     marks.push(Plot.line(points, { x: 'step', y: 'value', stroke: colorOf.get(line.name)!, strokeWidth: 1.3 }));
     if (points.length <= 60) marks.push(Plot.dot(points, { x: 'step', y: 'value', fill: colorOf.get(line.name)!, r: 1.8 }));
-    // A legend in the top margin, left to right: direct labels at the curves' ends collide with the marks there.
-    if (figure.lines.length > 1) {
-      marks.push(Plot.text([line.name], { frameAnchor: 'top-left', text: () => `━ ${shorten(line.name, 30)}`, fill: colorOf.get(line.name)!, dy: -14, dx: 200 * i, textAnchor: 'start', fontWeight: 'bold' }));
-    }
   }
   if (figure.tail) {
     const tail = figure.tail;
@@ -171,7 +178,7 @@ function curvesPlot(figure: CurvesFigure, document: PlotDocument): string {
     {
       marginLeft: 60,
       marginRight: 20,
-      marginTop: figure.lines.length > 1 ? 30 : 18,
+      marginTop: 10 + key.height,
       x: { label: 'step', ...(domain ? { domain } : {}), tickFormat: '~s' },
       y: { label: shorten(figure.yLabel, 40), grid: true, type: logY ? 'log' : 'linear', ...(logY ? {} : { nice: true }), tickFormat: logY ? '~g' : '~r' },
       marks,
@@ -240,7 +247,10 @@ function armsPlot(figure: ArmsFigure, document: PlotDocument): string {
 function sweepPlot(figure: SweepFigure, document: PlotDocument): string {
   const rows = figure.points.map((p) => ({ ...p, arm: shorten(p.arm, 40) }));
   const seeds = rows.flatMap((p) => p.values.map((value) => ({ arm: p.arm, x: p.x, value })));
-  const lasts = [...new Map(rows.map((p) => [p.arm, p])).values()];
+  const arms = [...new Set(rows.map((p) => p.arm))];
+  const colorOf = (arm: string) => PALETTE[arms.indexOf(arm) % PALETTE.length]!;
+  const key = legend(arms, colorOf);
+  const ticks = [...new Set(rows.map((p) => p.x))].sort((a, b) => a - b);
   const edges = figure.edges.flatMap((edge) => {
     const arm = shorten(edge.arm, 40);
     const at = rows.find((p) => p.arm === arm && p.x === edge.best);
@@ -248,16 +258,18 @@ function sweepPlot(figure: SweepFigure, document: PlotDocument): string {
   });
   return render(
     {
+      height: HEIGHT + key.height,
       marginLeft: 60,
-      marginRight: 150,
-      x: { type: figure.logX ? 'log' : 'linear', label: shorten(figure.key, 40), tickFormat: '~g' },
+      marginRight: 30,
+      marginTop: 10 + key.height,
+      x: { type: figure.logX ? 'log' : 'linear', label: shorten(figure.key, 40), tickFormat: '~g', ...(ticks.length <= 12 ? { ticks } : {}) },
       y: { label: shorten(figure.objective, 40), grid: true, nice: true },
-      color: { type: 'ordinal', range: PALETTE },
+      color: { type: 'ordinal', domain: arms, range: arms.map(colorOf) },
       marks: [
+        ...key.marks,
         Plot.line(rows, { x: 'x', y: 'mean', stroke: 'arm', strokeWidth: 1.5 }),
         Plot.dot(seeds, { x: 'x', y: 'value', fill: 'arm', r: 2, fillOpacity: 0.5 }),
         Plot.dot(rows, { x: 'x', y: 'mean', fill: 'arm', r: 4 }),
-        Plot.text(lasts, { x: 'x', y: 'mean', text: 'arm', fill: 'arm', dx: 8, textAnchor: 'start' }),
         Plot.dot(edges, { x: 'x', y: 'mean', stroke: SEVERITY_COLOR.warning, r: 9, strokeWidth: 2 }),
         ...(['low', 'high'] as const).map((side) =>
           Plot.text(
