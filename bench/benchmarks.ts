@@ -6,7 +6,6 @@ import { confidentLearningBenchmark } from './numpy/confident-learning.js';
 import { contaminationBenchmark } from './contamination.js';
 import { diagnosisBenchmark } from './diagnosis.js';
 import { hfTrainerBenchmark } from './hf-trainer.js';
-import { labTrainBenchmark } from './lab-train.js';
 import { pairedBootstrapBenchmark } from './paired-bootstrap.js';
 import { reportBenchmark } from './report.js';
 import { slurmArrayBenchmark } from './slurm-array.js';
