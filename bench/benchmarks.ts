@@ -6,9 +6,10 @@ import { confidentLearningBenchmark } from './numpy/confident-learning.js';
 import { contaminationBenchmark } from './contamination.js';
 import { diagnosisBenchmark } from './diagnosis.js';
 import { hfTrainerBenchmark } from './hf-trainer.js';
+import { labTrainBenchmark } from './lab-train.js';
 import { pairedBootstrapBenchmark } from './paired-bootstrap.js';
 import { reportBenchmark } from './report.js';
 import { slurmArrayBenchmark } from './slurm-array.js';
 import { tensorboardBenchmark } from './tensorboard.js';
 
-export const BENCHMARKS = [tensorboardBenchmark, hfTrainerBenchmark, diagnosisBenchmark, contaminationBenchmark, pairedBootstrapBenchmark, confidentLearningBenchmark, reportBenchmark, slurmArrayBenchmark] as const satisfies readonly Benchmark[];
+export const BENCHMARKS = [tensorboardBenchmark, hfTrainerBenchmark, diagnosisBenchmark, contaminationBenchmark, pairedBootstrapBenchmark, confidentLearningBenchmark, reportBenchmark, slurmArrayBenchmark, labTrainBenchmark] as const satisfies readonly Benchmark[];
