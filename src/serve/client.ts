@@ -90,6 +90,7 @@ function layersTable(layers: LayerRow[]): HTMLElement {
   return table(
     ['layer', 'status', 'findings', 'what would decide it'],
     layers.map((l) => [l.layer, el('span', { class: l.status }, l.status), mono(l.findings.join(', ')), l.experiment ?? '']),
+    { class: 'layers' },
   );
 }
 

@@ -14,6 +14,7 @@ h2{font-size:17px;margin:24px 0 8px;border-bottom:1px solid #ddd;padding-bottom:
 table{border-collapse:collapse;margin:6px 0;width:100%}td,th{border-bottom:1px solid #eee;padding:4px 8px;text-align:left;vertical-align:top}th{background:#fafafa;font-weight:600}
 .mono{font-family:"DejaVu Sans Mono",ui-monospace,monospace;font-size:12.5px}.muted{color:#666}
 .verdict{border-left:6px solid #d62728;background:#fdf2f2;padding:10px 14px;margin:12px 0}.verdict.none{border-color:#2ca02c;background:#f2faf2}.verdict.unknown{border-color:#999;background:#f4f4f4}
+.layers td:nth-child(-n+2){overflow-wrap:normal;white-space:nowrap}
 .pass{color:#2ca02c}.fail{color:#d62728}.inconclusive{color:#b8860b}.gated{color:#888}
 .finding{border:1px solid #e4e4e4;border-radius:4px;padding:8px 12px;margin:10px 0}.sev{font-weight:700;text-transform:uppercase;font-size:11px;margin-right:6px}
 .error .sev{color:#d62728}.warning .sev{color:#e08a00}.info .sev{color:#7f7f7f}
