@@ -4,6 +4,7 @@
 import type { Benchmark } from './harness.js';
 import { confidentLearningBenchmark } from './numpy/confident-learning.js';
 import { contaminationBenchmark } from './contamination.js';
+import { dashboardBenchmark } from './dashboard.js';
 import { diagnosisBenchmark } from './diagnosis.js';
 import { hfTrainerBenchmark } from './hf-trainer.js';
 import { labTrainBenchmark } from './lab-train.js';
@@ -12,4 +13,4 @@ import { reportBenchmark } from './report.js';
 import { slurmArrayBenchmark } from './slurm-array.js';
 import { tensorboardBenchmark } from './tensorboard.js';
 
-export const BENCHMARKS = [tensorboardBenchmark, hfTrainerBenchmark, diagnosisBenchmark, contaminationBenchmark, pairedBootstrapBenchmark, confidentLearningBenchmark, reportBenchmark, slurmArrayBenchmark, labTrainBenchmark] as const satisfies readonly Benchmark[];
+export const BENCHMARKS = [tensorboardBenchmark, hfTrainerBenchmark, diagnosisBenchmark, contaminationBenchmark, pairedBootstrapBenchmark, confidentLearningBenchmark, reportBenchmark, dashboardBenchmark, slurmArrayBenchmark, labTrainBenchmark] as const satisfies readonly Benchmark[];
