@@ -124,8 +124,8 @@ function allowFloat64Arrays(): void {
   }
 }
 
-function makeStep(model: JaxModel, options: TrainOptions): Step {
-  const { spec, layout } = model;
+function makeStep(spec: ResolvedSpec, options: TrainOptions): Step {
+  const layout = parameterLayout(spec);
   const beta1 = options.beta1 ?? 0.9;
   const beta2 = options.beta2 ?? 0.999;
   const epsilon = options.epsilon ?? 1e-8;
@@ -174,6 +174,19 @@ async function* iterate(batches: Batches): AsyncGenerator<Batch> {
 export class JaxEngine implements Engine {
   readonly name = 'jax-wasm';
   #ready = false;
+  /**
+   * Compiled training steps by model spec and run constants: models of one architecture
+   * share one jitted step (and jax-js's per-shape kernel cache), so that a sweep compiles
+   * once rather than once per run.
+   */
+  readonly #steps = new Map<string, Step>();
+
+  #step(spec: ResolvedSpec, options: TrainOptions): Step {
+    const key = JSON.stringify([spec, options.beta1 ?? 0.9, options.beta2 ?? 0.999, options.epsilon ?? 1e-8, options.weightDecay ?? 0, options.clip ?? null]);
+    let step = this.#steps.get(key);
+    if (!step) this.#steps.set(key, (step = makeStep(spec, options)));
+    return step;
+  }
 
   async init(): Promise<void> {
     if (this.#ready) return;
@@ -199,7 +212,7 @@ export class JaxEngine implements Engine {
     const zeros = (): Parameters => Object.fromEntries(layout.map(({ name, shape }) => [name, np.zeros(shape, { dtype: jaxModel.params[name]!.dtype })]));
     let first = zeros();
     let second = zeros();
-    const step = makeStep(jaxModel, options);
+    const step = this.#step(spec, options);
     const beta1 = options.beta1 ?? 0.9;
     const beta2 = options.beta2 ?? 0.999;
     const losses = new Float64Array(options.steps);
@@ -236,7 +249,6 @@ export class JaxEngine implements Engine {
     } finally {
       tree.dispose(first);
       tree.dispose(second);
-      step.dispose();
     }
     if (done < options.steps) throw new RangeError(`train: the batches ran out after ${done} of ${options.steps} steps`);
     const seconds = (performance.now() - started) / 1000;
