@@ -24,7 +24,7 @@ TIMEOUT=${SLURM_UP_TIMEOUT:-60}
 die() {
   echo "slurm-up: $1" >&2
   for log in "$LOG_DIR/slurmctld.log" "$LOG_DIR/slurmd.log"; do
-    [ -s "$log" ] && { echo "--- last lines of $log" >&2; tail -n 15 "$log" >&2; }
+    [ -s "$log" ] && [ -r "$log" ] && { echo "--- last lines of $log" >&2; tail -n 15 "$log" >&2; }
   done
   exit 1
 }

@@ -31,6 +31,13 @@ function slurmUnavailable(): string | undefined {
 const unavailable = slurmUnavailable();
 if (unavailable) console.warn(`test/experiments/slurm.test.ts skipped: ${unavailable}`);
 
+// CI starts Slurm before the tests and sets LADDER_REQUIRE_SLURM=1: there, a missing cluster fails.
+describe.runIf(unavailable !== undefined && process.env.LADDER_REQUIRE_SLURM === '1')('Slurm required (LADDER_REQUIRE_SLURM=1)', () => {
+  it('has a Slurm node that takes jobs', () => {
+    expect(unavailable).toBeUndefined();
+  });
+});
+
 const TRIAL_SCRIPT = `
 import { appendFileSync, writeFileSync } from 'node:fs';
 const [exit, sleepSeconds] = process.argv.slice(2, 4).map(Number);
