@@ -22,6 +22,13 @@ const SCREENSHOT_TOLERANCE = 0.02;
 
 if (!hasChromium()) console.warn('test/e2e: /usr/bin/chromium is missing, the dashboard end-to-end tests are skipped (apt-get install -y chromium)');
 
+// CI installs Chromium (.ci/run sets LADDER_REQUIRE_CHROMIUM=1): there a missing browser is a failure, not a skip.
+describe.runIf(process.env.LADDER_REQUIRE_CHROMIUM === '1')('Chromium for the end-to-end tests', () => {
+  it('is installed at /usr/bin/chromium', () => {
+    expect(hasChromium()).toBe(true);
+  });
+});
+
 describe.skipIf(!hasChromium())('the dashboard in Chromium', () => {
   const root = scratch('e2e');
   let browser: Browser;
