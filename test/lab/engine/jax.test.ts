@@ -43,6 +43,22 @@ describe('jax engine: training', () => {
     expect(a.result.tokens).toBe(12 * 8 * 8);
   });
 
+  it('takes batches from an async iterable as from a sync one', async () => {
+    async function* later(): AsyncGenerator<Int32Array[]> {
+      for (const batch of arithmetic(1, 9, 8)) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yield batch;
+      }
+    }
+    const sync = engine.createModel(SPEC, 4);
+    const async = engine.createModel(SPEC, 4);
+    const a = await engine.train(sync, arithmetic(1, 9, 8), OPTIONS);
+    const b = await engine.train(async, later(), OPTIONS);
+    expect(Array.from(b.losses)).toEqual(Array.from(a.losses));
+    sync.dispose();
+    async.dispose();
+  });
+
   it('a tiny model learns a deterministic pattern: loss falls far below log V', async () => {
     const model = engine.createModel({ ...SPEC, width: 32, heads: 4 }, 0);
     const result = await engine.train(model, arithmetic(2, 9, 16), { steps: 120, lr: 1e-2, warmup: 10, schedule: 'cosine', clip: 1 });
