@@ -15,6 +15,7 @@ import { seedsCommand, seedsHelp } from './commands/seeds.js';
 import { scalingCommand, scalingHelp } from './commands/scaling.js';
 import { runCommand, runHelp } from './commands/run.js';
 import { statusCommand, statusHelp } from './commands/status.js';
+import { planCommand, planHelp } from './commands/plan.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
 import { UsageError } from './errors.js';
 import { nodeTerminal, type Terminal } from './terminal.js';
@@ -36,6 +37,7 @@ const COMMANDS = {
   seeds: { summary: 'how much of a result is the seed: spread, gap vs seed noise, P(A > B), expected best of N', help: seedsHelp, run: seedsCommand },
   scaling: { summary: 'scaling law L = E + A/N^α + B/D^β: floor, exponents, value of 2× data or parameters', help: scalingHelp, run: scalingCommand },
   run: { summary: 'run the experiment a plan describes (local or Slurm), then diagnose its trials as a study', help: runHelp, run: runCommand },
+  plan: { summary: 'write a plan for the experiment a diagnosis names (ladder plan PATH -o plan.yaml -- COMMAND)', help: planHelp, run: planCommand },
   status: { summary: 'the studies in the experiment store: trials done/running/failed, verdicts', help: statusHelp, run: statusCommand },
   serve: { summary: 'a local dashboard in the browser: studies, runs, findings and plots, live while a study runs', help: serveHelp, run: serveCommand },
 } satisfies Record<string, Command>;

@@ -40,7 +40,17 @@ const LogUniform = z
   .describe('values drawn log-uniformly (seeded by draw_seed), rounded to 4 significant digits');
 const Uniform = z.object({ uniform: Range.describe('[low, high]'), samples: Samples }).strict().describe('values drawn uniformly (seeded by draw_seed), rounded to 4 significant digits');
 
-export const Dimension = z.union([Grid, Choices, LogUniform, Uniform]);
+const Cases = z
+  .object({
+    cases: z
+      .array(z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'case fields are identifiers (letters, digits, _)'), ScalarValue))
+      .min(1)
+      .refine((cases) => cases.every((c) => Object.keys(c).length > 0 && Object.keys(c).sort().join() === Object.keys(cases[0]!).sort().join()), 'every case must set the same fields'),
+  })
+  .strict()
+  .describe('values that go together (e.g. the arms of a comparison): each case sets several placeholders at once, one per field');
+
+export const Dimension = z.union([Grid, Choices, LogUniform, Uniform, Cases]);
 export type Dimension = z.infer<typeof Dimension>;
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -79,6 +89,8 @@ export const PlanSchema = z
 
 export type Plan = z.infer<typeof PlanSchema>;
 export type ParamValue = string | number | boolean;
+/** One value of a dimension: a scalar, or for `cases` the fields it sets. */
+export type DimensionValue = ParamValue | Record<string, ParamValue>;
 
 /** The JSON Schema editors validate plan files against (schema/plan.schema.json). */
 export function planJsonSchema(): Record<string, unknown> {
@@ -148,10 +160,16 @@ function placeholdersOf(template: string, where: string, file: string): string[]
   return names;
 }
 
+/** The placeholders a plan's space fills: a dimension's key, or each field of a `cases` dimension. */
+export function spacePlaceholders(plan: Plan): string[] {
+  return Object.entries(plan.space).flatMap(([key, dimension]) => ('cases' in dimension ? Object.keys(dimension.cases[0]!) : [key]));
+}
+
 function checkPlaceholders(plan: Plan, file: string): void {
-  const spaceKeys = Object.keys(plan.space);
+  const spaceKeys = spacePlaceholders(plan);
+  if (new Set(spaceKeys).size !== spaceKeys.length) throw new PlanError(file, 'space', 'two dimensions fill the same placeholder');
   for (const key of spaceKeys) {
-    if ((RESERVED_PLACEHOLDERS as readonly string[]).includes(key)) throw new PlanError(file, `space.${key}`, `"${key}" is filled by ladder; rename the dimension`);
+    if ((RESERVED_PLACEHOLDERS as readonly string[]).includes(key)) throw new PlanError(file, `space`, `"${key}" is filled by ladder; rename it`);
   }
   const known = new Set<string>([...RESERVED_PLACEHOLDERS.filter((name) => name !== 'seed' || plan.seeds), ...spaceKeys]);
   const used = new Set<string>();
@@ -170,7 +188,7 @@ function checkPlaceholders(plan: Plan, file: string): void {
     }
   }
   for (const key of spaceKeys) {
-    if (!used.has(key)) throw new PlanError(file, `space.${key}`, `the command never uses {${key}}, so every trial would run the same thing; add it to command (e.g. "--${key}", "{${key}}")`);
+    if (!used.has(key)) throw new PlanError(file, plan.space[key] ? `space.${key}` : 'space', `the command never uses {${key}}, so every trial would run the same thing; add it to command (e.g. "--${key}", "{${key}}")`);
   }
   if (plan.seeds && !used.has('seed')) throw new PlanError(file, 'seeds', 'the command never uses {seed}; add it (e.g. "--seed", "{seed}") or remove seeds');
   for (const key of [...(plan.scientific ?? []), ...(plan.nuisance ?? [])]) {
@@ -189,12 +207,13 @@ export function substitute(template: string, values: Record<string, string>): st
 }
 
 /** Every dimension's values: grids and choices as written, random draws seeded and rounded. */
-export function dimensionValues(plan: Plan): Record<string, ParamValue[]> {
+export function dimensionValues(plan: Plan): Record<string, DimensionValue[]> {
   const rng = createRng(plan.draw_seed);
   const round = (x: number) => Number(x.toPrecision(4));
-  const values: Record<string, ParamValue[]> = {};
+  const values: Record<string, DimensionValue[]> = {};
   for (const [key, dimension] of Object.entries(plan.space)) {
     if ('grid' in dimension) values[key] = [...dimension.grid];
+    else if ('cases' in dimension) values[key] = dimension.cases.map((c) => ({ ...c }));
     else if ('choices' in dimension) {
       values[key] = dimension.samples === undefined ? [...dimension.choices] : Array.from({ length: dimension.samples }, () => dimension.choices[rng.integer(0, dimension.choices.length)]!);
     } else if ('loguniform' in dimension) {
@@ -252,7 +271,7 @@ function argText(value: ParamValue): string {
  * The trials of a plan: the space's dimensions crossed in the order written (the first
  * slowest), each point once per seed; ids `t0000-lr0.001-s0`, deterministic.
  */
-export function expandPlan(loaded: LoadedPlan, out: string, values: Record<string, ParamValue[]> = dimensionValues(loaded.plan)): ExpandedTrial[] {
+export function expandPlan(loaded: LoadedPlan, out: string, values: Record<string, DimensionValue[]> = dimensionValues(loaded.plan)): ExpandedTrial[] {
   const { plan } = loaded;
   const keys = Object.keys(values);
   const total = keys.reduce((n, key) => n * values[key]!.length, 1) * (plan.seeds?.length ?? 1);
@@ -260,7 +279,7 @@ export function expandPlan(loaded: LoadedPlan, out: string, values: Record<strin
   const points: Record<string, ParamValue>[] = [{}];
   for (const key of keys) {
     const next: Record<string, ParamValue>[] = [];
-    for (const point of points) for (const value of values[key]!) next.push({ ...point, [key]: value });
+    for (const point of points) for (const value of values[key]!) next.push(typeof value === 'object' ? { ...point, ...value } : { ...point, [key]: value });
     points.splice(0, points.length, ...next);
   }
   const trials: ExpandedTrial[] = [];

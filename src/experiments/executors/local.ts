@@ -17,7 +17,7 @@
  * about a millisecond.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, closeSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DONE_MARKER, type Executor, type SubmitContext, type TrialEvent, type TrialSpec } from '../executor.js';
@@ -129,6 +129,37 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** Sends SIGKILL to a process group and waits (up to `limitMs`) until no live member is left. */
+async function emptyGroup(pgid: number, limitMs: number): Promise<void> {
+  const until = Date.now() + limitMs;
+  for (;;) {
+    killGroup(pgid, 'SIGKILL');
+    if (!groupHasLiveMember(pgid) || Date.now() > until) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function groupHasLiveMember(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false;
+  }
+  if (process.platform !== 'linux') return true;
+  // Zombies answer kill(0) until their reaper collects them: only live members count.
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
+    } catch {
+      // The process exited while we looked.
+    }
+  }
+  return false;
+}
+
 function pidFromStarted(dir: string): number | undefined {
   try {
     const pid = Number(readFileSync(path.join(dir, STARTED_MARKER), 'utf8').trim());
@@ -220,9 +251,12 @@ export function localExecutor(options: LocalExecutorOptions = {}): Executor {
             context.onEvent({ trialId: spec.id, state: 'running', handle: String(pid) });
           }
           let settled = false;
-          const settle = (code: number | null, signal: NodeJS.Signals | null, spawnError?: Error) => {
+          const settle = async (code: number | null, signal: NodeJS.Signals | null, spawnError?: Error) => {
             if (settled) return;
             settled = true;
+            // A stopped trial is over when its whole group is: whatever the command started
+            // (data loader workers, a server) is killed before the trial is reported.
+            if (stopping && pid !== undefined) await emptyGroup(pid, grace + 1_000);
             clearTimeout(timer);
             if (killTimer) clearTimeout(killTimer);
             stops.delete(spec.id);
@@ -244,8 +278,8 @@ export function localExecutor(options: LocalExecutorOptions = {}): Executor {
             }
             pump();
           };
-          child.once('error', (error) => settle(null, null, error));
-          child.once('exit', (code, signal) => settle(code, signal));
+          child.once('error', (error) => void settle(null, null, error));
+          child.once('exit', (code, signal) => void settle(code, signal));
         };
 
         const pump = () => {
