@@ -17,6 +17,7 @@ import { runCommand, runHelp } from './commands/run.js';
 import { statusCommand, statusHelp } from './commands/status.js';
 import { planCommand, planHelp } from './commands/plan.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
+import { labCommand, labHelp } from './commands/lab.js';
 import { UsageError } from './errors.js';
 import { nodeTerminal, type Terminal } from './terminal.js';
 
@@ -40,6 +41,7 @@ const COMMANDS = {
   plan: { summary: 'write a plan for the experiment a diagnosis names (ladder plan PATH -o plan.yaml -- COMMAND)', help: planHelp, run: planCommand },
   status: { summary: 'the studies in the experiment store: trials done/running/failed, verdicts', help: statusHelp, run: statusCommand },
   serve: { summary: 'a local dashboard in the browser: studies, runs, findings and plots, live while a study runs', help: serveHelp, run: serveCommand },
+  lab: { summary: 'worlds with a known Bayes loss, faults at each layer, graded verdicts and budgets (the tour with no arguments)', help: labHelp, run: labCommand },
 } satisfies Record<string, Command>;
 
 function version(): string {

@@ -1,0 +1,158 @@
+/**
+ * Faults the lab injects, each at one layer of the ladder (DESIGN §7, issue 7). A fault is a
+ * change to a healthy training configuration; what it does to the budget is measured, never
+ * assumed, and ladder's verdict on the faulty run comes from its checks alone — the fault's
+ * layer is only what the verdict is graded against.
+ *
+ * Some faults cannot be seen in one run: a crippled component or a concept that cannot
+ * extrapolate is only a fault relative to an alternative, so those faults name the small
+ * study ladder needs (`study`), and the lab trains it (src/lab/lab.ts).
+ */
+import type { Layer } from '../ladder/layers.js';
+import type { ModelSpec } from './models/spec.js';
+
+/** One training run's configuration, everything that a fault may change. */
+export interface TrainConfig {
+  world: string;
+  /** Seed of the world's random tables (Markov transition rows). */
+  worldSeed: number;
+  spec: ModelSpec;
+  steps: number;
+  lr: number;
+  warmup: number;
+  schedule: 'cosine' | 'constant';
+  clip: number;
+  batch: number;
+  /** Seed of the initial weights and of the training data stream. */
+  seed: number;
+  /** Sequences in the evaluation set the run logs. */
+  evalSize: number;
+  /** Evaluations over the run (besides the one at step 0). */
+  evaluations: number;
+  /** Share of training tokens replaced by uniform draws (data corruption). */
+  corruption: number;
+  /** Evaluation targets' token ids shifted by this amount (mod V): an off-by-one label map. */
+  labelShift: number;
+  /** Rows of each training batch replaced by evaluation sequences (leakage). */
+  leakRows: number;
+}
+
+export type StudyKind = 'architecture' | 'concept';
+
+export interface Fault {
+  readonly name: string;
+  /** The layer the fault degrades (`none` for the healthy configuration). */
+  readonly layer: Layer | 'none';
+  readonly description: string;
+  /** Worlds the fault applies to (all when absent). */
+  readonly worlds?: (world: string) => boolean;
+  apply(config: TrainConfig): TrainConfig;
+  /** The comparison ladder needs to judge the fault: arms of architecture, or concept families on probes. */
+  readonly study?: StudyKind;
+}
+
+const extrapolating = (world: string) => world.endsWith('-extrapolate');
+const ordinary = (world: string) => !extrapolating(world);
+
+export const FAULTS = {
+  none: {
+    name: 'none',
+    layer: 'none',
+    description: 'the healthy configuration',
+    apply: (c) => c,
+  },
+  'small-eval': {
+    name: 'small-eval',
+    layer: 'observation',
+    description: 'an evaluation set of 50 sequences',
+    worlds: ordinary,
+    apply: (c) => ({ ...c, evalSize: 50 }),
+  },
+  'shifted-labels': {
+    name: 'shifted-labels',
+    layer: 'observation',
+    description: "evaluation targets shifted by one token id (an off-by-one label map between training and evaluation)",
+    worlds: ordinary,
+    apply: (c) => ({ ...c, labelShift: 1 }),
+  },
+  leak: {
+    name: 'leak',
+    layer: 'observation',
+    description: 'evaluation sequences leaked into training (a quarter of every batch)',
+    worlds: ordinary,
+    apply: (c) => ({ ...c, leakRows: Math.max(1, Math.round(c.batch / 4)), evalSize: Math.min(c.evalSize, 64) }),
+  },
+  'lr-high': {
+    name: 'lr-high',
+    layer: 'reachability',
+    description: 'learning rate ×30',
+    worlds: ordinary,
+    apply: (c) => ({ ...c, lr: c.lr * 30 }),
+  },
+  'lr-low': {
+    name: 'lr-low',
+    layer: 'reachability',
+    description: 'learning rate ÷100',
+    worlds: ordinary,
+    apply: (c) => ({ ...c, lr: c.lr / 100 }),
+  },
+  short: {
+    name: 'short',
+    layer: 'reachability',
+    description: 'a tenth of the training steps',
+    worlds: ordinary,
+    apply: (c) => ({ ...c, steps: Math.round(c.steps / 10), warmup: Math.round(c.warmup / 10) }),
+  },
+  corrupt: {
+    name: 'corrupt',
+    layer: 'reachability',
+    description: '30 % of training tokens replaced by uniform draws',
+    worlds: ordinary,
+    apply: (c) => ({ ...c, corruption: 0.3 }),
+  },
+  'no-warmup': {
+    name: 'no-warmup',
+    layer: 'reachability',
+    description: 'no warmup and no decay at a high rate (×10, constant)',
+    worlds: ordinary,
+    apply: (c) => ({ ...c, lr: c.lr * 10, warmup: 0, schedule: 'constant' }),
+  },
+  'mlp-mixer': {
+    name: 'mlp-mixer',
+    layer: 'instantiation',
+    description: 'attention replaced by a two-layer MLP over positions',
+    worlds: ordinary,
+    study: 'architecture',
+    apply: (c) => ({ ...c, spec: { ...c.spec, mixer: 'mlp' } }),
+  },
+  width4: {
+    name: 'width4',
+    layer: 'instantiation',
+    description: 'a residual stream of width 4 (one head)',
+    worlds: ordinary,
+    study: 'architecture',
+    apply: (c) => ({ ...c, spec: { ...c.spec, width: 4, heads: 1 } }),
+  },
+  'learned-positions': {
+    name: 'learned-positions',
+    layer: 'perception',
+    description: 'learned absolute positions on a length-extrapolation task (trained at L, probed at 2L and 4L)',
+    worlds: extrapolating,
+    study: 'concept',
+    apply: (c) => ({ ...c, spec: { ...c.spec, positional: 'learned' } }),
+  },
+} as const satisfies Record<string, Fault>;
+
+export type FaultName = keyof typeof FAULTS;
+export const FAULT_NAMES = Object.keys(FAULTS) as FaultName[];
+
+/** The registry entry for `name`; an unknown name fails with the list of known ones. */
+export function faultByName(name: string): Fault {
+  if (!Object.hasOwn(FAULTS, name)) throw new RangeError(`unknown fault: ${name} (known: ${FAULT_NAMES.join(', ')})`);
+  return FAULTS[name as FaultName];
+}
+
+/** Whether `fault` can be injected into `world`. */
+export function faultApplies(fault: Fault, world: string): boolean {
+  return fault.worlds?.(world) ?? true;
+}
