@@ -113,7 +113,7 @@ export async function labCommand(args: string[], term: Terminal): Promise<number
       allowPositionals: false,
     });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}; see \`ladder lab --help\``);
+    throw new UsageError(`${(error as Error).message.replace(/\s*\n\s*/g, ' ')}; see \`ladder lab --help\``);
   }
   const { values } = parsed;
   if (values.help) {
