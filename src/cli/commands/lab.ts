@@ -176,7 +176,7 @@ export async function labCommand(args: string[], term: Terminal): Promise<number
       const json = diagnosisToJson(c.diagnosis, [], `lab/${c.world}/${c.fault}/seed${c.seed}`);
       return { diagnosis: c.diagnosis, json: { ...json, budget: c.budget.estimated } };
     });
-    writeDiagnosisOutputs(items as never, { html }, term);
+    await writeDiagnosisOutputs(items as never, { html }, term);
   }
   return 0;
 }
