@@ -4,44 +4,33 @@
  * anything else is reported as an internal error, with the stack only under LADDER_DEBUG.
  */
 import { readFileSync } from 'node:fs';
-import { compareCommand, compareHelp } from './commands/compare.js';
-import { overlapCommand, overlapHelp } from './commands/overlap.js';
-import { diagnoseCommand, diagnoseHelp } from './commands/diagnose.js';
-import { ingestCommand, ingestHelp } from './commands/ingest.js';
-import { labelIssuesCommand, labelIssuesHelp } from './commands/label-issues.js';
-import { probeCommand, probeHelp } from './commands/probe.js';
-import { reportCommand, reportHelp } from './commands/report.js';
-import { seedsCommand, seedsHelp } from './commands/seeds.js';
-import { scalingCommand, scalingHelp } from './commands/scaling.js';
-import { runCommand, runHelp } from './commands/run.js';
-import { statusCommand, statusHelp } from './commands/status.js';
-import { planCommand, planHelp } from './commands/plan.js';
-import { serveCommand, serveHelp } from './commands/serve.js';
-import { labCommand, labHelp } from './commands/lab.js';
 import { UsageError } from './errors.js';
 import { nodeTerminal, type Terminal } from './terminal.js';
 
+/**
+ * A command is loaded when it runs: `ladder diagnose` does not pay for the lab's training
+ * engine, the dashboard's server or SQLite (start-up time and memory of every invocation).
+ */
 interface Command {
   summary: string;
-  help: string;
-  run(args: string[], term: Terminal): Promise<number>;
+  load(): Promise<(args: string[], term: Terminal) => Promise<number>>;
 }
 
 const COMMANDS = {
-  compare: { summary: 'is the difference between two systems on the same items real (paired tests, power)', help: compareHelp, run: compareCommand },
-  overlap: { summary: 'contamination: n-gram overlap and near duplicates between eval items and training text', help: overlapHelp, run: overlapCommand },
-  diagnose: { summary: 'name the first layer each run fails, with evidence and the next action', help: diagnoseHelp, run: diagnoseCommand },
-  ingest: { summary: 'read runs from any supported format and show what was found', help: ingestHelp, run: ingestCommand },
-  'label-issues': { summary: 'find probably mislabelled examples by confident learning', help: labelIssuesHelp, run: labelIssuesCommand },
-  report: { summary: 'the diagnosis as one self-contained HTML report with plots (--html FILE), and PNGs (--png DIR)', help: reportHelp, run: reportCommand },
-  probe: { summary: 'does the hidden representation encode a label the output hides (linear probe, control task)', help: probeHelp, run: probeCommand },
-  seeds: { summary: 'how much of a result is the seed: spread, gap vs seed noise, P(A > B), expected best of N', help: seedsHelp, run: seedsCommand },
-  scaling: { summary: 'scaling law L = E + A/N^α + B/D^β: floor, exponents, value of 2× data or parameters', help: scalingHelp, run: scalingCommand },
-  run: { summary: 'run the experiment a plan describes (local or Slurm), then diagnose its trials as a study', help: runHelp, run: runCommand },
-  plan: { summary: 'write a plan for the experiment a diagnosis names (ladder plan PATH -o plan.yaml -- COMMAND)', help: planHelp, run: planCommand },
-  status: { summary: 'the studies in the experiment store: trials done/running/failed, verdicts', help: statusHelp, run: statusCommand },
-  serve: { summary: 'a local dashboard in the browser: studies, runs, findings and plots, live while a study runs', help: serveHelp, run: serveCommand },
-  lab: { summary: 'worlds with a known Bayes loss, faults at each layer, graded verdicts and budgets (the tour with no arguments)', help: labHelp, run: labCommand },
+  compare: { summary: 'is the difference between two systems on the same items real (paired tests, power)', load: async () => (await import('./commands/compare.js')).compareCommand },
+  overlap: { summary: 'contamination: n-gram overlap and near duplicates between eval items and training text', load: async () => (await import('./commands/overlap.js')).overlapCommand },
+  diagnose: { summary: 'name the first layer each run fails, with evidence and the next action', load: async () => (await import('./commands/diagnose.js')).diagnoseCommand },
+  ingest: { summary: 'read runs from any supported format and show what was found', load: async () => (await import('./commands/ingest.js')).ingestCommand },
+  'label-issues': { summary: 'find probably mislabelled examples by confident learning', load: async () => (await import('./commands/label-issues.js')).labelIssuesCommand },
+  report: { summary: 'the diagnosis as one self-contained HTML report with plots (--html FILE), and PNGs (--png DIR)', load: async () => (await import('./commands/report.js')).reportCommand },
+  probe: { summary: 'does the hidden representation encode a label the output hides (linear probe, control task)', load: async () => (await import('./commands/probe.js')).probeCommand },
+  seeds: { summary: 'how much of a result is the seed: spread, gap vs seed noise, P(A > B), expected best of N', load: async () => (await import('./commands/seeds.js')).seedsCommand },
+  scaling: { summary: 'scaling law L = E + A/N^α + B/D^β: floor, exponents, value of 2× data or parameters', load: async () => (await import('./commands/scaling.js')).scalingCommand },
+  run: { summary: 'run the experiment a plan describes (local or Slurm), then diagnose its trials as a study', load: async () => (await import('./commands/run.js')).runCommand },
+  plan: { summary: 'write a plan for the experiment a diagnosis names (ladder plan PATH -o plan.yaml -- COMMAND)', load: async () => (await import('./commands/plan.js')).planCommand },
+  status: { summary: 'the studies in the experiment store: trials done/running/failed, verdicts', load: async () => (await import('./commands/status.js')).statusCommand },
+  serve: { summary: 'a local dashboard in the browser: studies, runs, findings and plots, live while a study runs', load: async () => (await import('./commands/serve.js')).serveCommand },
+  lab: { summary: 'worlds with a known Bayes loss, faults at each layer, graded verdicts and budgets (the tour with no arguments)', load: async () => (await import('./commands/lab.js')).labCommand },
 } satisfies Record<string, Command>;
 
 function version(): string {
@@ -77,7 +66,8 @@ export async function main(argv: string[], term: Terminal = nodeTerminal()): Pro
     }
     const command = (COMMANDS as Record<string, Command>)[name];
     if (!command) throw new UsageError(`unknown command: ${name} (known: ${Object.keys(COMMANDS).join(', ')})`);
-    return await command.run(rest, term);
+    const run = await command.load();
+    return await run(rest, term);
   } catch (error) {
     term.clearProgress();
     if (error instanceof UsageError) {

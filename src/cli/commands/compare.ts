@@ -4,8 +4,6 @@ import type { ExampleSet } from '../../model/run.js';
 import { CompareInputError, compareScores, compareToJson, itemScores, pairScores, type CompareResult } from '../../observation/compare.js';
 import { DEFAULT_RESAMPLES } from '../../stats/bootstrap.js';
 import { UsageError } from '../errors.js';
-import { comparisonReport } from '../../report/html.js';
-import { comparisonFigure } from '../../report/figures.js';
 import { checkOutputDir, checkOutputFile, writeHtmlFile, writePngFiles } from './report.js';
 import { paint, type Terminal } from '../terminal.js';
 
@@ -131,8 +129,14 @@ export async function compareCommand(args: string[], term: Terminal): Promise<nu
     throw error;
   }
   const document = compareToJson(result, { metric, excluded: paired.excluded, pairedBy: paired.pairedBy });
-  if (htmlFile !== undefined) writeHtmlFile(htmlFile, comparisonReport({ ...result, metric, pairedBy: paired.pairedBy, excluded: paired.excluded }, { a: pathA, b: pathB }), term);
-  if (pngDir !== undefined) writePngFiles(pngDir, [comparisonFigure({ ...result, metric }, { a: pathA, b: pathB })], term);
+  if (htmlFile !== undefined) {
+    const { comparisonReport } = await import('../../report/html.js');
+    writeHtmlFile(htmlFile, comparisonReport({ ...result, metric, pairedBy: paired.pairedBy, excluded: paired.excluded }, { a: pathA, b: pathB }), term);
+  }
+  if (pngDir !== undefined) {
+    const { comparisonFigure } = await import('../../report/figures.js');
+    await writePngFiles(pngDir, [comparisonFigure({ ...result, metric }, { a: pathA, b: pathB })], term);
+  }
   if (values.json) {
     term.out(`${JSON.stringify(document)}\n`);
     return 0;

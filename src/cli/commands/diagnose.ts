@@ -191,7 +191,7 @@ export async function diagnoseCommand(args: string[], term: Terminal): Promise<n
       const diagnosis = diagnoseStudy(assembled.study, id, options);
       if (values.json) term.out(JSON.stringify(diagnosisToJson(diagnosis, result.issues, id)) + '\n');
       else term.out(formatDiagnosis(diagnosis, term));
-      writeDiagnosisOutputs([{ diagnosis, json: diagnosisToJson(diagnosis, result.issues, id) }], outputs, term);
+      await writeDiagnosisOutputs([{ diagnosis, json: diagnosisToJson(diagnosis, result.issues, id) }], outputs, term);
       return failOn !== undefined && failsAt(diagnosis.verdict.layer, failOn) ? 1 : 0;
     }
     if (studyConfig.study === true) throw new UsageError(`ladder.yaml asks for a study, but these runs are not one: ${assembled.notStudy}`);
@@ -211,6 +211,6 @@ export async function diagnoseCommand(args: string[], term: Terminal): Promise<n
   } else {
     term.out(diagnoses.map((d) => formatDiagnosis(d, term)).join('\n'));
   }
-  writeDiagnosisOutputs(diagnoses.map((diagnosis) => ({ diagnosis, json: diagnosisToJson(diagnosis, result.issues) })), outputs, term);
+  await writeDiagnosisOutputs(diagnoses.map((diagnosis) => ({ diagnosis, json: diagnosisToJson(diagnosis, result.issues) })), outputs, term);
   return failOn !== undefined && diagnoses.some((d) => failsAt(d.verdict.layer, failOn)) ? 1 : 0;
 }

@@ -2,8 +2,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnosis } from '../../ladder/diagnose.js';
 import type { Figure } from '../../report/figures.js';
-import { diagnosisReport, reportFigures, type DiagnosisDocument } from '../../report/html.js';
-import { writePngs } from '../../report/png.js';
+import type { DiagnosisDocument } from '../../report/html.js';
 import { UsageError } from '../errors.js';
 import type { Terminal } from '../terminal.js';
 import { diagnoseCommand } from './diagnose.js';
@@ -55,7 +54,10 @@ export function writeHtmlFile(file: string, html: string, term: Terminal): void 
   term.err(`ladder: report written to ${file} (${(Buffer.byteLength(html) / 1024).toFixed(0)} kB)\n`);
 }
 
-export function writePngFiles(dir: string, figures: Figure[], term: Terminal, prefix = ''): void {
+// The plotting and PNG modules (Observable Plot, linkedom, resvg) load only when a report is
+// asked for: a plain `ladder diagnose` does not pay for them.
+export async function writePngFiles(dir: string, figures: Figure[], term: Terminal, prefix = ''): Promise<void> {
+  const { writePngs } = await import('../../report/png.js');
   let written: string[];
   try {
     written = writePngs(dir, figures, prefix);
@@ -67,13 +69,15 @@ export function writePngFiles(dir: string, figures: Figure[], term: Terminal, pr
 }
 
 /** Writes the HTML report and the PNGs of diagnoses, as `--html` and `--png` ask. */
-export function writeDiagnosisOutputs(items: { diagnosis: Diagnosis; json: DiagnosisDocument }[], outputs: { html?: string; png?: string }, term: Terminal): void {
+export async function writeDiagnosisOutputs(items: { diagnosis: Diagnosis; json: DiagnosisDocument }[], outputs: { html?: string; png?: string }, term: Terminal): Promise<void> {
+  if (outputs.html === undefined && outputs.png === undefined) return;
+  const { diagnosisReport, reportFigures } = await import('../../report/html.js');
   if (outputs.html !== undefined) writeHtmlFile(outputs.html, diagnosisReport(items), term);
   if (outputs.png !== undefined) {
     const figures = items.flatMap(({ diagnosis, json }, i) => reportFigures(diagnosis, json).map((figure) => ({ figure, run: i })));
     // One prefix per run when there are several, so that their PNGs do not overwrite each other.
-    if (items.length === 1) writePngFiles(outputs.png, figures.map((f) => f.figure), term);
-    else for (let i = 0; i < items.length; i++) writePngFiles(outputs.png, figures.filter((f) => f.run === i).map((f) => f.figure), term, `run${String(i + 1).padStart(2, '0')}-`);
+    if (items.length === 1) await writePngFiles(outputs.png, figures.map((f) => f.figure), term);
+    else for (let i = 0; i < items.length; i++) await writePngFiles(outputs.png, figures.filter((f) => f.run === i).map((f) => f.figure), term, `run${String(i + 1).padStart(2, '0')}-`);
   }
 }
 
