@@ -4,9 +4,10 @@
  * figures, each {value, unit, reference, ratio} against a reference measured in the same run.
  *
  *   npm run bench                      # all
- *   npm run bench -- tensorboard       # only these
+ *   npm run bench -- tensorboard       # only these: their entries are replaced, the others
+ *                                      # kept from the last run (each entry carries its date)
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,14 +34,18 @@ function formatNumber(value: number): string {
 
 async function main(): Promise<void> {
   const benchmarks = selected(process.argv.slice(2));
-  const results: Record<string, BenchmarkResult & { description: string; seconds: number }> = {};
+  type Entry = BenchmarkResult & { description: string; seconds: number; date: string };
+  // A partial run keeps the other benchmarks' last results (with their own dates).
+  const previous: Record<string, Entry> =
+    process.argv.length > 2 && existsSync(RESULTS) ? ((JSON.parse(readFileSync(RESULTS, 'utf8')) as { benchmarks?: Record<string, Entry> }).benchmarks ?? {}) : {};
+  const results: Record<string, Entry> = { ...previous };
   for (const benchmark of benchmarks) {
     const scratch = mkdtempSync(path.join(os.tmpdir(), `ladder-bench-${benchmark.name}-`));
     console.log(`${benchmark.name}: ${benchmark.description}`);
     const started = performance.now();
     try {
       const result = await benchmark.run({ scratch, log: (message) => console.log(message) });
-      results[benchmark.name] = { description: benchmark.description, seconds: (performance.now() - started) / 1000, ...result };
+      results[benchmark.name] = { description: benchmark.description, seconds: (performance.now() - started) / 1000, date: new Date().toISOString(), ...result };
       for (const f of result.figures) {
         console.log(
           `  ${f.name}: ${formatNumber(f.value)} ${f.unit} vs ${formatNumber(f.reference.value)} ${f.reference.unit} ` +
