@@ -1,5 +1,5 @@
-// Prints "N passed, N failed[, N skipped]" from Vitest's JSON report; exits 1 when the
-// report is missing or any test failed.
+// Ends with the one plain line "N passed, N failed" from Vitest's JSON report (skipped tests,
+// if any, are counted on the line before); exits 1 when the report is missing or any test failed.
 import { existsSync, readFileSync } from 'node:fs';
 
 const file = process.argv[2];
@@ -13,7 +13,8 @@ const passed = report.numPassedTests ?? 0;
 // A test file that failed to load ran no test, but it is a failure all the same.
 const failed = (report.numFailedTests ?? 0) + countFilesFailedWithoutTests(report);
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+if (skipped) console.log(`(${skipped} skipped)`);
+console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
 
 function countFilesFailedWithoutTests(r) {
