@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ladder, hasStackTrace } from '../support/cli.js';
+import { expectOneLineError as oneLineError, ladder } from '../support/cli.js';
 import { HAS_CORPUS, REPO, corpusPath } from '../support/corpus.js';
 
 interface CompareJson {
@@ -26,13 +26,10 @@ function compareJson(args: string[]): CompareJson {
   return JSON.parse(result.stdout) as CompareJson;
 }
 
+/** A refusal of `ladder compare args`: one line, exit 2, nothing on stdout. */
 function expectOneLineError(args: string[], ...mentions: string[]): string {
-  const result = ladder(['compare', ...args]);
-  expect(result.status).toBe(2);
+  const result = oneLineError(['compare', ...args], ...mentions);
   expect(result.stdout).toBe('');
-  expect(hasStackTrace(result.stderr)).toBe(false);
-  expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
-  for (const mention of mentions) expect(result.stderr).toContain(mention);
   return result.stderr;
 }
 

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import path from 'node:path';
 import { parseHTML } from 'linkedom';
 import { describe, expect, it } from 'vitest';
-import { hasStackTrace, ladder } from '../support/cli.js';
+import { expectOneLineError, ladder } from '../support/cli.js';
 import { HAS_CORPUS, REPO, corpusPath } from '../support/corpus.js';
 import { scratch } from '../support/files.js';
 
@@ -10,13 +10,6 @@ const dir = scratch('report');
 const WHISPER = corpusPath('real-logs/hf-trainer/CoralReefFish__whisper-tiny-nbaiLab');
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-function expectOneLineError(args: string[], ...mentions: string[]): void {
-  const result = ladder(args);
-  expect(result.status).toBe(2);
-  expect(result.stderr.trim().split('\n')).toHaveLength(1);
-  expect(hasStackTrace(result.stderr)).toBe(false);
-  for (const mention of mentions) expect(result.stderr).toContain(mention);
-}
 
 describe('ladder report / diagnose --html / --png', () => {
   it.skipIf(!HAS_CORPUS)('reports the 100k-step Whisper run in one self-contained file under 2 MB', () => {

@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasStackTrace, ladder } from '../support/cli.js';
+import { expectOneLineError as oneLineError, ladder } from '../support/cli.js';
 import { REPO } from '../support/corpus.js';
 
 interface GroupJson {
@@ -41,13 +41,10 @@ function seedsJson(args: string[]): SeedsJson {
   return JSON.parse(result.stdout) as SeedsJson;
 }
 
+/** A refusal of `ladder seeds args`: one line, exit 2, nothing on stdout. */
 function expectOneLineError(args: string[], ...mentions: string[]): string {
-  const result = ladder(['seeds', ...args]);
-  expect(result.status).toBe(2);
+  const result = oneLineError(['seeds', ...args], ...mentions);
   expect(result.stdout).toBe('');
-  expect(hasStackTrace(result.stderr)).toBe(false);
-  expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
-  for (const mention of mentions) expect(result.stderr).toContain(mention);
   return result.stderr;
 }
 

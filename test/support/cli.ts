@@ -1,6 +1,7 @@
 /** Runs the real `ladder` binary (bin/ladder.js → dist/) as a user would. */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { REPO } from './corpus.js';
 
 export interface CliResult {
@@ -32,4 +33,17 @@ export function ladder(args: string[], options: SpawnSyncOptions = {}, obeyPermi
 /** A stack trace printed by Node looks like "    at fn (file:line:col)". */
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+:\d+:\d+\)?$/m.test(text);
+}
+
+/**
+ * Runs `ladder args` and asserts what every refusal of bad input must be: exit 2, one line on
+ * stderr naming each of `mentions`, no stack trace. Returns the result for further checks.
+ */
+export function expectOneLineError(args: string[], ...mentions: string[]): CliResult {
+  const result = ladder(args);
+  expect(result.status).toBe(2);
+  expect(hasStackTrace(result.stderr)).toBe(false);
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  for (const mention of mentions) expect(result.stderr).toContain(mention);
+  return result;
 }
