@@ -16,7 +16,7 @@
  * positions it never saw — the length-extrapolation probe of positional encodings.
  */
 import type { Rng } from '../../stats/rng.js';
-import { checkCount, checkInteger, checkLength, checkProbability, meanOverPredictedPositions, type World } from './world.js';
+import { checkInteger, checkLength, checkProbability, meanBayesLoss, sampleSequences, type World } from './world.js';
 
 export interface CopyOptions {
   vocab: number;
@@ -52,21 +52,14 @@ export function copyWorld(options: CopyOptions): CopyWorld {
     return losses;
   };
 
-  const sample = (count: number, length: number, rng: Rng): Int32Array[] => {
-    checkCount(count);
-    checkLength(length, 1);
-    const sequences: Int32Array[] = [];
-    for (let s = 0; s < count; s++) {
-      const sequence = new Int32Array(length);
+  const sample = (count: number, length: number, rng: Rng): Int32Array[] =>
+    sampleSequences(count, length, (sequence) => {
       for (let t = 0; t < length; t++) {
         if (t < segment) sequence[t] = rng.integer(0, vocab);
         else if (noise > 0 && rng.uniform() < noise) sequence[t] = rng.integer(0, vocab);
         else sequence[t] = sequence[t % segment]!;
       }
-      sequences.push(sequence);
-    }
-    return sequences;
-  };
+    });
 
   const conditional = (prefix: ArrayLike<number>): Float64Array => {
     const t = prefix.length;
@@ -89,10 +82,7 @@ export function copyWorld(options: CopyOptions): CopyWorld {
     noise,
     repeatLoss,
     sample,
-    bayesLoss: (length) => {
-      checkLength(length);
-      return meanOverPredictedPositions(bayesLossByPosition(length));
-    },
+    bayesLoss: meanBayesLoss(bayesLossByPosition),
     bayesLossByPosition,
     conditional,
   };

@@ -18,7 +18,7 @@
  * sequence's end, so the world is one process at every length.
  */
 import type { Rng } from '../../stats/rng.js';
-import { checkCount, checkInteger, checkLength, checkProbability, entropy, meanOverPredictedPositions, type World } from './world.js';
+import { checkInteger, checkLength, checkProbability, entropy, meanBayesLoss, sampleSequences, type World } from './world.js';
 
 export interface DyckOptions {
   /** Number of bracket types k. */
@@ -90,12 +90,8 @@ export function dyckWorld(options: DyckOptions): DyckWorld {
   };
 
   const sample = (count: number, length: number, rng: Rng): Int32Array[] => {
-    checkCount(count);
-    checkLength(length, 1);
-    const sequences: Int32Array[] = [];
     const stack = new Int32Array(depthCap);
-    for (let s = 0; s < count; s++) {
-      const sequence = new Int32Array(length);
+    return sampleSequences(count, length, (sequence) => {
       let depth = 0;
       for (let t = 0; t < length; t++) {
         let token: number;
@@ -110,9 +106,7 @@ export function dyckWorld(options: DyckOptions): DyckWorld {
         else if (token < endToken) depth--;
         sequence[t] = token;
       }
-      sequences.push(sequence);
-    }
-    return sequences;
+    });
   };
 
   const conditional = (prefix: ArrayLike<number>): Float64Array => {
@@ -150,10 +144,7 @@ export function dyckWorld(options: DyckOptions): DyckWorld {
     endToken,
     depthEntropy,
     sample,
-    bayesLoss: (length) => {
-      checkLength(length);
-      return meanOverPredictedPositions(bayesLossByPosition(length));
-    },
+    bayesLoss: meanBayesLoss(bayesLossByPosition),
     bayesLossByPosition,
     conditional,
   };

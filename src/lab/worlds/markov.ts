@@ -16,12 +16,12 @@
 import { createRng, type Rng } from '../../stats/rng.js';
 import { sampleDirichlet } from './dirichlet.js';
 import {
-  checkCount,
   checkInteger,
   checkLength,
   entropy,
-  meanOverPredictedPositions,
+  meanBayesLoss,
   sampleCategorical,
+  sampleSequences,
   type World,
 } from './world.js';
 
@@ -149,12 +149,8 @@ export function markovWorld(options: MarkovOptions): MarkovWorld {
     return losses;
   };
 
-  const sample = (count: number, length: number, rng: Rng): Int32Array[] => {
-    checkCount(count);
-    checkLength(length, 1);
-    const sequences: Int32Array[] = [];
-    for (let s = 0; s < count; s++) {
-      const sequence = new Int32Array(length);
+  const sample = (count: number, length: number, rng: Rng): Int32Array[] =>
+    sampleSequences(count, length, (sequence) => {
       let context = sampleCategorical(startDistribution, rng);
       for (let i = order - 1, rest = context; i >= 0; i--, rest = Math.floor(rest / vocab)) {
         if (i < length) sequence[i] = rest % vocab;
@@ -164,10 +160,7 @@ export function markovWorld(options: MarkovOptions): MarkovWorld {
         sequence[t] = token;
         context = (context * vocab + token) % contexts;
       }
-      sequences.push(sequence);
-    }
-    return sequences;
-  };
+    });
 
   return {
     name: options.name ?? `markov${order}`,
@@ -180,10 +173,7 @@ export function markovWorld(options: MarkovOptions): MarkovWorld {
     startDistribution,
     entropyRate,
     sample,
-    bayesLoss: (length) => {
-      checkLength(length);
-      return meanOverPredictedPositions(bayesLossByPosition(length));
-    },
+    bayesLoss: meanBayesLoss(bayesLossByPosition),
     bayesLossByPosition,
     conditional,
   };

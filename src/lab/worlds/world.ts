@@ -52,6 +52,30 @@ export function meanOverPredictedPositions(byPosition: Float64Array): number {
   return total / (byPosition.length - 1);
 }
 
+/** A world's `bayesLoss` from its `bayesLossByPosition`: the mean over predicted positions. */
+export function meanBayesLoss(byPosition: (length: number) => Float64Array): (length: number) => number {
+  return (length) => {
+    checkLength(length);
+    return meanOverPredictedPositions(byPosition(length));
+  };
+}
+
+/**
+ * `count` sequences of `length` tokens (both checked), each filled by `fill` in turn — the
+ * order a seeded generator is drawn from, so the stream of a world's samples is fixed.
+ */
+export function sampleSequences(count: number, length: number, fill: (sequence: Int32Array) => void): Int32Array[] {
+  checkCount(count);
+  checkLength(length, 1);
+  const sequences: Int32Array[] = [];
+  for (let s = 0; s < count; s++) {
+    const sequence = new Int32Array(length);
+    fill(sequence);
+    sequences.push(sequence);
+  }
+  return sequences;
+}
+
 /** Refuses a length that has no predicted position (or is not an integer). */
 export function checkLength(length: number, minimum = 2): void {
   if (!Number.isSafeInteger(length) || length < minimum) {
