@@ -12,7 +12,7 @@
  * Bouthillier et al. 2021 P(A > B) with a percentile bootstrap, Dodge et al. 2019 expected
  * maximum). Only the "meaningful" decision is taken here, see `bouthillierDecision`.
  */
-import { improvementDirection, metricStem } from '../checks/metric-kinds.js';
+import { improvementDirection } from '../checks/metric-kinds.js';
 import type { HValue, Run } from '../model/run.js';
 import { DEFAULT_RESAMPLES } from '../stats/bootstrap.js';
 import {
@@ -193,14 +193,13 @@ function listed(names: string[], max = 8): string {
 
 /**
  * +1 when a higher value is better. The flags decide when given; otherwise the metric's name
- * (accuracy, f1, perplexity…); a name ending in `loss`, or the series a run's roles call its
- * loss, is lower-better (metric-kinds.ts leaves bare "loss" undecided).
+ * (accuracy, f1, loss, perplexity…, metric-kinds.ts); else the series a run's roles call its
+ * loss is lower-better.
  */
 export function directionOf(metric: string, runs: Run[], higherIsBetter?: boolean): 1 | -1 {
   if (higherIsBetter !== undefined) return higherIsBetter ? 1 : -1;
   const fromName = improvementDirection(metric);
   if (fromName !== 0) return fromName;
-  if (/(^|[_.\-\s])loss$/.test(metricStem(metric)) || metricStem(metric) === 'loss') return -1;
   if (runs.some((run) => run.roles.valLoss === metric || run.roles.trainLoss === metric)) return -1;
   throw new SeedsInputError(`cannot tell from its name whether a higher or lower ${metric} is better; pass --higher-is-better or --lower-is-better`);
 }
