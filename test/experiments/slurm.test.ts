@@ -194,7 +194,9 @@ describe.skipIf(unavailable !== undefined)('slurm executor on a real one-node Sl
         expect(last(events, trial.id)).toMatchObject({ state: 'done', exitCode: 0 });
         expect(completions(trial)).toEqual([trial.id]);
       }
-      for (const id of runningWhenDowned) expect(statesOf(events, id)).toEqual(['submitted', 'running', 'submitted', 'running', 'done']);
+      // Usually one requeue; under load the node failure's SIGTERM can reach the relaunched task,
+      // which the executor resubmits (test/experiments/slurm-scripted.test.ts): one more round.
+      for (const id of runningWhenDowned) expect(statesOf(events, id).join(',')).toMatch(/^submitted,running,submitted,running,(submitted,running,)?done$/);
     }, 120_000);
   });
 

@@ -15,7 +15,9 @@
  * Node failure: tasks are submitted with `--requeue`, so Slurm puts a task whose node failed
  * back in the queue by itself (its restart count goes up); a task that still ends NODE_FAIL
  * (a site that forbids requeue) is resubmitted as a new array of just those indices. Either
- * way the trial is reported `submitted` with `requeued: true` and runs again.
+ * way the trial is reported `submitted` with `requeued: true` and runs again. A requeued task
+ * that Slurm later records FAILED by a signal with no completion marker was interrupted, not
+ * finished, and is resubmitted too (at most twice; see INTERRUPTED_GRACE_MS).
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -48,6 +50,16 @@ const RUNNING_STATES = new Set(['RUNNING', 'COMPLETING', 'STAGE_OUT', 'SIGNALING
 const FINISHED_STATES = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE', 'OUT_OF_MEMORY', 'REVOKED']);
 /** How long a task may be missing from both squeue and the finished records before it counts as lost. */
 const MISSING_GRACE_MS = 30_000;
+/**
+ * A trial requeued after a node failure can later be recorded FAILED by SIGTERM (exit 143)
+ * with no completion marker: the terminate sent for the failed node reaches the relaunched
+ * task (seen once in CI under load; Slurm's job_complete comments on this race with DOWN
+ * nodes and requeue). task.js writes a marker whenever the command ends on its own, so such
+ * an ending is an interruption, not the trial's result: after this grace for a late marker,
+ * the task is resubmitted, at most MAX_INTERRUPTED_RESUBMITS times.
+ */
+const INTERRUPTED_GRACE_MS = 3_000;
+const MAX_INTERRUPTED_RESUBMITS = 2;
 /** Seconds the task program waits between SIGTERM and SIGKILL, plus start-up slack: added to `--time`. */
 const TIME_LIMIT_SLACK_SECONDS = 65;
 
@@ -73,6 +85,10 @@ interface Tracked {
   phase: 'queued' | 'running' | 'finished';
   restarts: number;
   missingSince?: number;
+  /** Times this trial was put back in the queue after a node failure (by Slurm or by us). */
+  requeues: number;
+  /** When a requeued task was first seen ended by a signal with no completion marker. */
+  interruptedSince?: number;
 }
 
 const handleOf = (tracked: Tracked) => `${tracked.jobId}_${tracked.index}`;
@@ -123,7 +139,7 @@ export class SlurmExecutor implements Executor {
     for (const spec of trials) rmSync(path.join(spec.dir, DONE_MARKER), { force: true });
     const submission = this.writeSubmission(studyDir, trials, context);
     const jobId = await this.submit(submission, context, trials, `0-${trials.length - 1}`);
-    const tracked: Tracked[] = trials.map((spec, index) => ({ spec, index, jobId, submission, phase: 'queued', restarts: 0 }));
+    const tracked: Tracked[] = trials.map((spec, index) => ({ spec, index, jobId, submission, phase: 'queued', restarts: 0, requeues: 0 }));
     for (const item of tracked) context.onEvent({ trialId: item.spec.id, state: 'submitted', handle: handleOf(item) });
     await this.track(tracked, context, records);
   }
@@ -136,13 +152,13 @@ export class SlurmExecutor implements Executor {
       const match = /^(\d+)_(\d+)$/.exec(handle);
       if (match) {
         const jobId = match[1]!;
-        tracked.push({ spec, index: Number(match[2]), jobId, submission: submissions.byJob.get(jobId), phase: 'queued', restarts: 0 });
+        tracked.push({ spec, index: Number(match[2]), jobId, submission: submissions.byJob.get(jobId), phase: 'queued', restarts: 0, requeues: 0 });
         continue;
       }
       // No handle recorded (the runner stopped between sbatch and the event): the submission
       // folder knows which job holds the trial; with no job at all it was never submitted.
       const known = submissions.byTrial.get(spec.id);
-      if (known) tracked.push({ spec, index: known.index, jobId: known.jobId, submission: known.submission, phase: 'queued', restarts: 0 });
+      if (known) tracked.push({ spec, index: known.index, jobId: known.jobId, submission: known.submission, phase: 'queued', restarts: 0, requeues: 0 });
       else context.onEvent({ trialId: spec.id, state: 'failed', reason: 'not-started' });
     }
     if (tracked.length === 0) return;
@@ -255,6 +271,7 @@ export class SlurmExecutor implements Executor {
           if (row && row.restarts > item.restarts) {
             // Slurm requeued it (node failure): it is waiting to run again.
             item.restarts = row.restarts;
+            item.requeues += 1;
             item.phase = 'queued';
             emit({ trialId: item.spec.id, state: 'submitted', handle: handleOf(item), requeued: true, reason: 'node-failure' });
           }
@@ -280,6 +297,15 @@ export class SlurmExecutor implements Executor {
           } else {
             const record = finished.get(handleOf(item));
             const exitCode = record ? (record.signal ? 128 + record.signal : record.exitCode) : undefined;
+            const killed = record !== undefined && (record.signal !== 0 || record.exitCode > 128);
+            if (state === 'FAILED' && killed && item.requeues > 0 && item.requeues <= MAX_INTERRUPTED_RESUBMITS) {
+              item.interruptedSince ??= Date.now();
+              if (Date.now() - item.interruptedSince > INTERRUPTED_GRACE_MS) {
+                item.interruptedSince = undefined;
+                toResubmit.push(item);
+              }
+              continue;
+            }
             if (state === 'COMPLETED' && (exitCode ?? 0) === 0) finish(item, { state: 'done', exitCode: 0 });
             else finish(item, { state: 'failed', ...(exitCode !== undefined ? { exitCode } : {}), reason: state === 'TIMEOUT' || state === 'DEADLINE' ? 'timeout' : record?.signal ? 'signal' : 'exit' });
           }
@@ -316,6 +342,7 @@ export class SlurmExecutor implements Executor {
       for (const item of group) {
         item.jobId = jobId;
         item.restarts = 0;
+        item.requeues += 1;
         item.phase = 'queued';
         item.missingSince = undefined;
         emit({ trialId: item.spec.id, state: 'submitted', handle: handleOf(item), requeued: true, reason: 'node-failure' });
