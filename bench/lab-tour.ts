@@ -15,12 +15,12 @@ export const labTourBenchmark: Benchmark = {
   async run(context) {
     const started = performance.now();
     const lab = await Lab.start();
-    const cases = await runCases(lab, tourCases(0), (done, c) => context.log(`  ${done}/5 ${c.world} ${c.fault}: ${c.verdict} (${c.seconds.toFixed(1)} s, ${c.trained} runs)`));
+    const cases = await runCases(lab, tourCases(0), (done, c) => context.log(`  ${done}/5 ${c.world} ${c.fault}: ${c.verdict} (${c.seconds.toFixed(1)} s, ${c.trained} runs)`)).finally(() => lab.close());
     const seconds = (performance.now() - started) / 1000;
     const grade = gradeOf(cases);
     return {
       figures: [figure('tour.seconds', { value: seconds, unit: 's' }, { name: 'issue 7 target for the default tour', value: TARGET_SECONDS, unit: 's' }, '< 1 means the tour meets its target')],
-      notes: [`${lab.trained} training runs; ${grade.correct}/${grade.cases} verdicts name the injected layer`],
+      notes: [`${lab.trained} training runs on ${lab.runner.size} thread(s); ${grade.correct}/${grade.cases} verdicts name the injected layer`],
     };
   },
 };

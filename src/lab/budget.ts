@@ -9,7 +9,7 @@
  *   the concept (the positional encoding), each at its best learning rate, ideal training;
  * - L_I: the best loss of the given architecture over a nuisance sweep (learning rates a
  *   factor of 3 apart), with the healthy recipe's steps and clean data;
- * - L_R: the trained weights' loss on a fresh sample of FRESH_SEQUENCES sequences (its
+ * - L_R: the trained weights' loss on a fresh sample of FRESH_TOKENS tokens (its
  *   standard error is a few thousandths of a nat);
  * - L_O: what the run's evaluation reports.
  *
@@ -19,7 +19,7 @@
  *   correct pipeline), the experiment observation.small-eval names ("more eval items");
  * - reachability ≈ (that held-out loss) − (best held-out loss of the learning-rate sweep
  *   ladder plans around the run's own rate: the run's recipe and data, a factor of 3 apart,
- *   extended beyond an edge as reachability.sweep-edge says, at 4× the steps when
+ *   extended beyond an edge as reachability.sweep-edge says, at 2× the steps when
  *   reachability.not-converged fired);
  * - instantiation ≈ (the architecture's tuned best) − (the best alternative architecture's
  *   tuned best) in the comparison ladder plans (the architecture study the fault needs, or

@@ -33,10 +33,17 @@ export function gradeCases(seeds: number[], worlds: readonly string[] = WORLD_NA
   return seeds.flatMap((seed) => worlds.flatMap((world) => FAULT_NAMES.filter((fault) => faultApplies(faultByName(fault), world)).map((fault) => ({ world, fault, seed }))));
 }
 
+/**
+ * Runs the cases concurrently (their trials queue on the lab's runner, so every thread stays
+ * busy while a case waits for its diagnosis) and reports each in the order given.
+ */
 export async function runCases(lab: Lab, cases: CaseSpec[], onCase?: (done: number, c: LabCase) => void): Promise<LabCase[]> {
+  const pending = cases.map((spec) => lab.runCase(spec.world, spec.fault, spec.seed));
+  // Every promise gets a handler now, so a failure while an earlier case is awaited is not unhandled.
+  for (const promise of pending) promise.catch(() => undefined);
   const out: LabCase[] = [];
-  for (const spec of cases) {
-    const c = await lab.runCase(spec.world, spec.fault, spec.seed);
+  for (const promise of pending) {
+    const c = await promise;
     out.push(c);
     onCase?.(out.length, c);
   }

@@ -157,12 +157,17 @@ export async function labCommand(args: string[], term: Terminal): Promise<number
   const started = performance.now();
   const progress = values.json ? undefined : (text: string) => term.progress(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${text}`);
   const lab = await Lab.start({ quick: values.quick, ...(progress ? { progress } : {}) });
-  const results = await runCases(lab, cases, (done, c) => {
-    if (values.json) return;
-    term.clearProgress();
-    term.out(`${formatCase(c, term)}\n`);
-    term.err(`${done}/${cases.length} cases, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
-  });
+  let results: LabCase[];
+  try {
+    results = await runCases(lab, cases, (done, c) => {
+      if (values.json) return;
+      term.clearProgress();
+      term.out(`${formatCase(c, term)}\n`);
+      term.err(`${done}/${cases.length} cases, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+    });
+  } finally {
+    await lab.close();
+  }
   term.clearProgress();
   const seconds = (performance.now() - started) / 1000;
   const grade = values.grade ? gradeOf(results) : undefined;
