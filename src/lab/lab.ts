@@ -11,7 +11,8 @@
  * Trials (one training run each) are cached by their configuration, so that sweeps shared
  * by several cases of one world and seed are trained once per lab session.
  */
-import { diagnoseRun, type Diagnosis } from '../ladder/diagnose.js';
+import { diagnoseRun, diagnoseRunWith, type Diagnosis } from '../ladder/diagnose.js';
+import { tunedGapOutcome } from '../ladder/tuned-gap.js';
 import type { Verdict } from '../ladder/layers.js';
 import { diagnoseStudy } from '../studies/diagnose-study.js';
 import { assembleStudy, type StudyConfig } from '../studies/study.js';
@@ -258,6 +259,12 @@ export class Lab {
     // Not converged: the sweep trains twice as long (the not-converged check's first extrapolation).
     const planned = { ...recipe, steps: notConverged ? config.steps * 2 : config.steps, warmup: notConverged ? config.warmup * 2 : config.warmup };
     const sweep = await this.plannedSweep(planned, context);
+    if (!fault.study) {
+      // Ladder's loop closed: the run re-judged with the sweep it planned (its own held-out loss
+      // against the sweep's best). The sweep at 2× the steps is the longer run not-converged asked for.
+      const measured = (t: Trial) => ({ id: t.run.id, value: t.heldoutLoss, error: t.heldoutError, setting: `learning_rate=${t.config.lr}${t.config.steps !== config.steps ? `, steps=${t.config.steps}` : ''}` });
+      diagnosis = diagnoseRunWith(main.run, [tunedGapOutcome(measured(main), sweep.map(measured))]);
+    }
     const reachability = termEstimate(Math.max(0, main.heldoutLoss - minimum(sweep.map((t) => t.heldoutLoss))), [main.heldoutError, main.heldoutError]);
     if (!instantiationEstimate) {
       const best = sweep.reduce((a, b) => (b.heldoutLoss < a.heldoutLoss ? b : a));

@@ -103,6 +103,14 @@ export function diagnoseRun(run: Run, options: DiagnoseOptions = {}): Diagnosis 
   return judge({ kind: 'run', id: run.id, runs: [run] }, runOutcomes(run, options), (layer) => experimentFor(layer, run));
 }
 
+/**
+ * A run's diagnosis with outcomes from experiments beyond its own logs (e.g. the learning-rate
+ * sweep planned around it, `reachability.tuned-gap`), judged together with its checks.
+ */
+export function diagnoseRunWith(run: Run, extra: JudgedOutcome[], options: DiagnoseOptions = {}): Diagnosis {
+  return judge({ kind: 'run', id: run.id, runs: [run] }, [...runOutcomes(run, options), ...extra], (layer) => experimentFor(layer, run));
+}
+
 /** Every run check's outcome on one run. */
 export function runOutcomes(run: Run, options: DiagnoseOptions = {}): JudgedOutcome[] {
   const checks = options.checks ?? (CHECKS as readonly AnyCheck[]);

@@ -190,6 +190,12 @@ export const FINDINGS: Record<string, FindingText> = {
         : `training loss exploded to ${num(e.peakLoss)} at step ${num(e.step)}, ${num(Number(e.peakLoss) / Number(e.initialLoss))}× its initial ${num(e.initialLoss)}`,
     next: () => 'lower the learning rate (try ÷3 and ÷10), add warmup and gradient clipping; check for bad batches near that step',
   },
+  'reachability.tuned-gap': {
+    summary: (e) =>
+      `at ${e.setting} the run reaches ${num(e.value)} on the held-out evaluation; the learning-rate sweep around it reaches ${num(e.bestValue)} at ${e.bestSetting} ` +
+      `(${num(e.settings)} settings): a gap of ${num(e.gap)} [${num(e.low)}, ${num(e.high)}], ${pct(e.relativeGap)} of the run's value (a gap counts above ${pct(e.minRelativeGap)})`,
+    next: (e) => `train at ${e.bestSetting} (and check the sweep's best is inside its range) before judging the architecture`,
+  },
   'reachability.stall': {
     summary: (e) =>
       `training loss started at ${num(e.initialLoss)}, its best level was ${num(e.bestLoss)} (${pct(e.relativeDrop)} lower) and it ended at ${num(e.finalLoss)}` +

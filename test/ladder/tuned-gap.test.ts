@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { diagnoseRunWith } from '../../src/ladder/diagnose.js';
+import { tunedGapOutcome } from '../../src/ladder/tuned-gap.js';
+import { emptyRun, seriesFromArrays } from '../../src/model/run.js';
+
+const run = (id: string, value: number, error = 0.005, setting = id) => ({ id, value, error, setting });
+
+describe('reachability.tuned-gap', () => {
+  it('fails when the sweep beats the run beyond noise and by more than 2 %, with the normal interval of the gap', () => {
+    const outcome = tunedGapOutcome(run('a', 2.0, 0.003), [run('a', 2.0, 0.003), run('b', 1.9, 0.004), run('c', 1.95)]).outcome;
+    expect(outcome.status).toBe('problem');
+    const evidence = outcome.status === 'problem' ? outcome.findings[0]!.evidence : {};
+    expect(evidence.gap).toBeCloseTo(0.1, 12);
+    // 1.959964 × √(0.003² + 0.004²) = 1.959964 × 0.005
+    expect(evidence.low).toBeCloseTo(0.1 - 1.959964 * 0.005, 6);
+    expect(evidence.high).toBeCloseTo(0.1 + 1.959964 * 0.005, 6);
+    expect(evidence.bestSetting).toBe('b');
+    expect(evidence.settings).toBe(3);
+  });
+
+  it('is clear when the gap is inside noise, or below the practical margin, or the run is the best', () => {
+    expect(tunedGapOutcome(run('a', 2.0, 0.03), [run('b', 1.95, 0.03)]).outcome.status).toBe('clear');
+    expect(tunedGapOutcome(run('a', 2.0, 0.0001), [run('b', 1.97, 0.0001)]).outcome.status).toBe('clear');
+    expect(tunedGapOutcome(run('a', 1.8), [run('b', 1.9), run('c', 2.5)]).outcome.status).toBe('clear');
+    expect(tunedGapOutcome(run('a', 2.0, 0.0001), [run('b', 1.97, 0.0001)], { confidence: 0.95, minRelativeGap: 0.01 }).outcome.status).toBe('problem');
+  });
+
+  it('is unknown without a sweep, and turns a passing run into a reachability verdict when it fails', () => {
+    expect(tunedGapOutcome(run('a', 2.0), [run('a', 2.0)]).outcome.status).toBe('unknown');
+    const quiet = emptyRun('quiet', 'jsonl', []);
+    quiet.series['train/loss'] = seriesFromArrays([0, 1, 2], [2.1, 2.05, 2.0]);
+    quiet.roles = { trainLoss: 'train/loss', valMetrics: [] };
+    const diagnosis = diagnoseRunWith(quiet, [tunedGapOutcome(run('quiet', 2.0, 0.003), [run('b', 1.5, 0.003, 'learning_rate=0.01')])]);
+    expect(diagnosis.verdict.layer).toBe('reachability');
+    const finding = diagnosis.findings.find((f) => f.code === 'reachability.tuned-gap')!;
+    expect(finding.summary).toContain('learning_rate=0.01');
+    expect(finding.next).toContain('learning_rate=0.01');
+  });
+});
