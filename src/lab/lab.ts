@@ -298,8 +298,8 @@ export class Lab {
 
   /**
    * The learning-rate sweep ladder plans for reachability: the run's own recipe at its rate
-   * and the grid's neighbours, extended one grid step beyond an edge while the best (by the
-   * held-out loss) sits there (reachability.sweep-edge), at most four times.
+   * and the grid's neighbours, extended two grid steps at a time beyond an edge while the best
+   * (by the held-out loss) sits there (reachability.sweep-edge), at most four steps.
    */
   plannedSweep(config: TrainConfig, context?: CaseContext): Promise<Trial[]> {
     return this.sweep(config, (t) => t.heldoutLoss, context);
@@ -311,12 +311,15 @@ export class Lab {
       lrGrid(config.lr).map((lr) => ({ ...config, lr })),
       context,
     );
-    for (let extension = 0; extension < MAX_SWEEP_EXTENSIONS; extension++) {
+    // Two grid steps per round, trained at once: a sweep whose best sits at its edge usually
+    // needs more than one, and a round is a whole training run of waiting.
+    for (let extension = 0; extension < MAX_SWEEP_EXTENSIONS; extension += 2) {
       const sorted = [...trials].sort((a, b) => a.config.lr - b.config.lr);
       const bestIndex = sorted.reduce((best, t, i) => (score(t) < score(sorted[best]!) ? i : best), 0);
       if (bestIndex !== 0 && bestIndex !== sorted.length - 1) break;
-      const edge = sorted[bestIndex]!.config.lr;
-      trials = [...trials, await this.trial({ ...config, lr: bestIndex === 0 ? gridBelow(edge) : gridAbove(edge) }, context)];
+      const step = bestIndex === 0 ? gridBelow : gridAbove;
+      const next = step(sorted[bestIndex]!.config.lr);
+      trials = [...trials, ...(await this.trials([next, step(next)].map((lr) => ({ ...config, lr })), context))];
     }
     return trials;
   }
