@@ -6,9 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { compiledSibling } from '../compiled.js';
 import { startEngine, type Engine } from './engine/index.js';
 import type { TrainConfig } from './faults.js';
 import type { TrialReply, TrialRequest } from './trial-worker.js';
@@ -41,11 +40,8 @@ export class InProcessRunner implements TrialRunner {
 
 /** The compiled worker next to this file; from sources (tests), the one in dist/ when built. */
 export function workerScript(): string | undefined {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return path.join(path.dirname(here), 'trial-worker.js');
-  const root = path.resolve(path.dirname(here), '../..');
-  const compiled = path.join(root, 'dist', path.relative(root, path.dirname(here)), 'trial-worker.js');
-  return existsSync(compiled) ? compiled : undefined;
+  const script = compiledSibling(import.meta.url, 'trial-worker.js');
+  return existsSync(script) ? script : undefined;
 }
 
 interface Job {

@@ -21,7 +21,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { compiledSibling } from '../../compiled.js';
 import { DONE_MARKER, type Executor, type SubmitContext, type TrialEvent, type TrialSpec } from '../executor.js';
 import { DEFAULT_COMMANDS, FinishedRecords, queueRows, run, SlurmCommandError, type FinishedRecord, type QueueRow, type SlurmCommands } from './slurm/commands.js';
 import { checkedPath, isInside, parseManifest, readMarker, shellQuote, slug, type Manifest } from './slurm/files.js';
@@ -65,11 +65,7 @@ const TIME_LIMIT_SLACK_SECONDS = 65;
 
 /** The task program shipped with ladder: next to this file when compiled, in dist/ when running from sources. */
 function defaultTaskScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  const compiled = path.join(path.dirname(here), 'slurm', 'task.js');
-  if (here.endsWith('.js')) return compiled;
-  const relative = path.relative(path.resolve(path.dirname(here), '../../..'), path.join(path.dirname(here), 'slurm', 'task.js'));
-  return path.resolve(path.dirname(here), '../../..', 'dist', relative);
+  return compiledSibling(import.meta.url, path.join('slurm', 'task.js'));
 }
 
 interface Submission {
