@@ -13,6 +13,7 @@
  */
 import { diagnoseRun, diagnoseRunWith, type Diagnosis } from '../ladder/diagnose.js';
 import { tunedGapOutcome } from '../ladder/tuned-gap.js';
+import { trainDataOutcome } from '../ladder/train-data-gap.js';
 import type { Verdict } from '../ladder/layers.js';
 import { diagnoseStudy } from '../studies/diagnose-study.js';
 import { assembleStudy, type StudyConfig } from '../studies/study.js';
@@ -255,19 +256,39 @@ export class Lab {
     // Ladder's estimates from the experiments it plans.
     const observation = termEstimate(main.reportedLoss - main.heldoutLoss, [main.heldoutError]);
     const notConverged = diagnosis.findings.some((f) => f.code === 'reachability.not-converged' && f.severity !== 'info' && f.runs.includes(main.run.id));
-    const recipe = experimentConfig(config, healthy);
+    // The data experiment: the final weights on a sample of their own training data against
+    // held-out data. When the training data is the harder one, the plan is to clean it and
+    // retrain; the lab stands in for that cleaning with its clean data stream (a perfect
+    // cleaning, so the estimate is what cleaning can recover at best).
+    const data = trainDataOutcome(main.run.id, { value: main.trainingSample.loss, error: main.trainingSample.error }, { value: main.heldoutAtTrainLength.loss, error: main.heldoutAtTrainLength.error });
+    const noisyData = data.outcome.status === 'problem';
+    const recipe = { ...experimentConfig(config, healthy), ...(noisyData ? { corruption: 0 } : {}) };
     // Not converged: the sweep trains twice as long (the not-converged check's first extrapolation).
     const planned = { ...recipe, steps: notConverged ? config.steps * 2 : config.steps, warmup: notConverged ? config.warmup * 2 : config.warmup };
-    const sweep = await this.plannedSweep(planned, context);
+    const lrSweep = await this.plannedSweep(planned, context);
+    let sweep = lrSweep;
+    if (!notConverged) {
+      // The training-length experiment: the sweep's best rate trained twice as long. Under a
+      // decaying schedule a run that stopped too early ends on a flat, annealed curve, so only
+      // a longer run tells whether more steps pay.
+      const best = lrSweep.reduce((a, b) => (b.heldoutLoss < a.heldoutLoss ? b : a));
+      sweep = [...lrSweep, await this.trial({ ...best.config, steps: best.config.steps * 2, warmup: best.config.warmup * 2 }, context)];
+    }
     if (!fault.study) {
-      // Ladder's loop closed: the run re-judged with the sweep it planned (its own held-out loss
-      // against the sweep's best). The sweep at 2× the steps is the longer run not-converged asked for.
-      const measured = (t: Trial) => ({ id: t.run.id, value: t.heldoutLoss, error: t.heldoutError, setting: `learning_rate=${t.config.lr}${t.config.steps !== config.steps ? `, steps=${t.config.steps}` : ''}` });
-      diagnosis = diagnoseRunWith(main.run, [tunedGapOutcome(measured(main), sweep.map(measured))]);
+      // Ladder's loop closed: the run re-judged with the experiments it planned (its own
+      // held-out loss against the sweep's best, and its training data against held-out data).
+      const measured = (t: Trial) => ({
+        id: t.run.id,
+        value: t.heldoutLoss,
+        error: t.heldoutError,
+        setting: `learning_rate=${t.config.lr}${t.config.steps !== config.steps ? `, steps=${t.config.steps}` : ''}${t.config.corruption !== config.corruption ? ', cleaned training data' : ''}`,
+      });
+      diagnosis = diagnoseRunWith(main.run, [tunedGapOutcome(measured(main), sweep.map(measured)), data]);
     }
     const reachability = termEstimate(Math.max(0, main.heldoutLoss - minimum(sweep.map((t) => t.heldoutLoss))), [main.heldoutError, main.heldoutError]);
     if (!instantiationEstimate) {
-      const best = sweep.reduce((a, b) => (b.heldoutLoss < a.heldoutLoss ? b : a));
+      // The wider alternative is swept at the same steps: its best against the lr sweep's best.
+      const best = lrSweep.reduce((a, b) => (b.heldoutLoss < a.heldoutLoss ? b : a));
       const alternative = await this.trials(
         lrGrid(best.config.lr).map((lr) => ({ ...planned, lr, spec: wider(config.spec) })),
         context,

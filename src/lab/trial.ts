@@ -44,6 +44,13 @@ export interface Trial {
   /** Loss of the final weights on a larger held-out evaluation set (another sample), as ladder's "more eval items" experiment measures it. */
   heldoutLoss: number;
   heldoutError: number;
+  /**
+   * Ladder's data experiment: the final weights scored on the first sequences the run trained
+   * on (corruption and leaks included, as the training data is) and on a held-out sample of the
+   * evaluation distribution at the same (training) length.
+   */
+  trainingSample: { loss: number; error: number };
+  heldoutAtTrainLength: { loss: number; error: number };
   tokensPerSecond: number;
 }
 
@@ -53,8 +60,8 @@ export function budgetLength(entry: WorldEntry): number {
 }
 
 /** Seeds of a trial's random streams, derived from its seed so that two roles never share one. */
-function streamSeed(seed: number, role: 'train' | 'eval' | 'fresh' | 'corrupt' | 'heldout'): number {
-  return seed * 16 + { train: 1, eval: 2, fresh: 3, corrupt: 4, heldout: 5 }[role];
+function streamSeed(seed: number, role: 'train' | 'eval' | 'fresh' | 'corrupt' | 'heldout' | 'heldout-train-length'): number {
+  return seed * 16 + { train: 1, eval: 2, fresh: 3, corrupt: 4, heldout: 5, 'heldout-train-length': 6 }[role];
 }
 
 function* trainingBatches(world: World, config: TrainConfig, length: number, evalSet: Int32Array[]): Generator<Int32Array[]> {
@@ -192,6 +199,16 @@ export async function runTrial(engine: Engine, config: TrainConfig): Promise<Tri
     }
     const fresh = await lossWithError(engine, model, world.sample(sequencesFor(FRESH_TOKENS, budgetLength(entry)), budgetLength(entry), createRng(streamSeed(config.seed, 'fresh'))));
     const heldout = await lossWithError(engine, model, world.sample(sequencesFor(HELDOUT_TOKENS, budgetLength(entry)), budgetLength(entry), createRng(streamSeed(config.seed, 'heldout'))));
+    // The training stream restarted from its seed gives back the batches the run trained on.
+    const sampleSize = sequencesFor(HELDOUT_TOKENS, length);
+    const replay = trainingBatches(world, config, length, evalSet);
+    const trainedOn: Int32Array[] = [];
+    while (trainedOn.length < sampleSize) trainedOn.push(...(replay.next().value as Int32Array[]));
+    const trainingSample = await lossWithError(engine, model, trainedOn.slice(0, sampleSize));
+    const heldoutAtTrainLength =
+      budgetLength(entry) === length
+        ? heldout
+        : await lossWithError(engine, model, world.sample(sampleSize, length, createRng(streamSeed(config.seed, 'heldout-train-length'))));
     const run = emptyRun(trialId(config), 'jsonl', [trialId(config)]);
     run.hparams = hparamsOf(config);
     const steps = Array.from({ length: config.steps }, (_, i) => i);
@@ -218,6 +235,8 @@ export async function runTrial(engine: Engine, config: TrainConfig): Promise<Tri
       freshError: fresh.error,
       heldoutLoss: heldout.loss,
       heldoutError: heldout.error,
+      trainingSample,
+      heldoutAtTrainLength,
       tokensPerSecond: result.tokensPerSecond,
     };
   } finally {

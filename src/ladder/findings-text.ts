@@ -196,6 +196,14 @@ export const FINDINGS: Record<string, FindingText> = {
       `(${num(e.settings)} settings): a gap of ${num(e.gap)} [${num(e.low)}, ${num(e.high)}], ${pct(e.relativeGap)} of the run's value (a gap counts above ${pct(e.minRelativeGap)})`,
     next: (e) => `train at ${e.bestSetting} (and check the sweep's best is inside its range) before judging the architecture`,
   },
+  'reachability.train-data-noise': {
+    summary: (e) =>
+      `scored in evaluation mode, the final model's loss on a sample of its own training data is ${num(e.trainingLoss)} and on held-out data ${num(e.heldoutLoss)}: ` +
+      `the training data is harder than the data it is judged on by ${num(e.gap)} [${num(e.low)}, ${num(e.high)}], ${pct(e.relativeGap)} of the held-out loss (counts above ${pct(e.minRelativeGap)}), ` +
+      'where a model trained on it can only do as well or better',
+    next: () =>
+      'look at the training data before the model: corrupted or mislabelled examples (`ladder label-issues` on out-of-fold predictions), a preprocessing or tokenization difference between the training and evaluation pipelines, or a shift between the splits; clean or filter the training set, then retrain',
+  },
   'reachability.stall': {
     summary: (e) =>
       `training loss started at ${num(e.initialLoss)}, its best level was ${num(e.bestLoss)} (${pct(e.relativeDrop)} lower) and it ended at ${num(e.finalLoss)}` +

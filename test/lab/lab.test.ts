@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { startEngine, type Engine } from '../../src/lab/engine/index.js';
 import { healthyConfig, runTrial } from '../../src/lab/lab.js';
 import { diagnoseRun } from '../../src/ladder/diagnose.js';
+import { trainDataOutcome } from '../../src/ladder/train-data-gap.js';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -57,5 +58,18 @@ describe('lab trials', () => {
     const diagnosis = diagnoseRun(trial.run);
     expect(diagnosis.verdict.layer).toBe('observation');
     expect(diagnosis.findings.map((f) => f.code)).toContain('observation.small-eval');
+  });
+
+  it("the data experiment: trained on 30 % corrupted tokens, the model scores worse on its own training data than on held-out data; trained clean, it does not", async () => {
+    const recipe = { ...tiny, steps: 120, warmup: 12 };
+    const judged = (t: Awaited<ReturnType<typeof runTrial>>) =>
+      trainDataOutcome(t.run.id, { value: t.trainingSample.loss, error: t.trainingSample.error }, { value: t.heldoutAtTrainLength.loss, error: t.heldoutAtTrainLength.error }).outcome.status;
+    const clean = await runTrial(engine, recipe);
+    const corrupt = await runTrial(engine, { ...recipe, corruption: 0.3 });
+    expect(clean.heldoutAtTrainLength).toEqual({ loss: clean.heldoutLoss, error: clean.heldoutError });
+    expect(Math.abs(clean.trainingSample.loss - clean.heldoutLoss)).toBeLessThan(3 * Math.hypot(clean.trainingSample.error, clean.heldoutError) + 0.01);
+    expect(judged(clean)).toBe('clear');
+    expect(corrupt.trainingSample.loss).toBeGreaterThan(corrupt.heldoutLoss * 1.05);
+    expect(judged(corrupt)).toBe('problem');
   });
 });
