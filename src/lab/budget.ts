@@ -24,8 +24,9 @@
  * - instantiation ≈ (the architecture's tuned best) − (the best alternative architecture's
  *   tuned best) in the comparison ladder plans (the architecture study the fault needs, or
  *   the same architecture at twice the width), floored at 0;
- * - perception ≈ (the concept family's best on the probe) − (the best other family's), from
- *   the concept study; unknown (null) when the runs declare no concept to compare.
+ * - perception ≈ (the run's concept family at its best in everything ladder trained) − (the
+ *   best other concept: the concept study's other family, and the n-gram baseline fitted on
+ *   the run's training data, src/lab/baseline.ts), floored at 0.
  */
 import { LAYERS, type Layer } from '../ladder/layers.js';
 

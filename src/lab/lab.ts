@@ -14,6 +14,7 @@
 import { diagnoseRun, diagnoseRunWith, type Diagnosis } from '../ladder/diagnose.js';
 import { tunedGapOutcome } from '../ladder/tuned-gap.js';
 import { trainDataOutcome } from '../ladder/train-data-gap.js';
+import { ngramBaseline, type NgramBaseline } from './baseline.js';
 import type { Verdict } from '../ladder/layers.js';
 import { diagnoseStudy } from '../studies/diagnose-study.js';
 import { assembleStudy, type StudyConfig } from '../studies/study.js';
@@ -171,6 +172,7 @@ interface CaseContext {
 
 export class Lab {
   readonly #cache = new Map<string, Promise<Trial>>();
+  readonly #baselines = new Map<string, NgramBaseline>();
   trained = 0;
   #started = 0;
 
@@ -202,6 +204,15 @@ export class Lab {
         });
       this.#cache.set(key, found);
     }
+    return found;
+  }
+
+  /** The n-gram baseline on the data of `config` (fitted once per session: it depends on the data, not on the model). */
+  baseline(config: TrainConfig): NgramBaseline {
+    const { world, worldSeed, seed, steps, batch, evalSize, corruption, leakRows } = config;
+    const key = JSON.stringify({ world, worldSeed, seed, steps, batch, evalSize, corruption, leakRows });
+    let found = this.#baselines.get(key);
+    if (!found) this.#baselines.set(key, (found = ngramBaseline(config)));
     return found;
   }
 
@@ -238,7 +249,8 @@ export class Lab {
     let diagnosis: Diagnosis;
     let studyTrials: Trial[] | undefined;
     let instantiationEstimate: TermEstimate | undefined;
-    let perceptionEstimate: TermEstimate = termEstimate(null);
+    /** Runs of another concept family ladder trained (the concept study's other family). */
+    let otherFamily: Trial[] = [];
     const studyId = `lab/${worldName}/${fault.name}/seed${seed}`;
     if (fault.study === 'architecture') {
       // Each arm swept over the learning rate, then two more seeds at each arm's best setting
@@ -278,7 +290,7 @@ export class Lab {
       ({ trials: studyTrials, diagnosis } = await this.settledStudy(healthy, conceptStudy, (trials) => studyDiagnosis(trials, studyId, studyConfig)));
       const own = studyTrials.filter((t) => t.config.spec.positional === config.spec.positional);
       const other = studyTrials.filter((t) => t.config.spec.positional !== config.spec.positional);
-      perceptionEstimate = termEstimate(minimum(own.map((t) => t.heldoutLoss)) - minimum(other.map((t) => t.heldoutLoss)), [main.heldoutError, main.heldoutError]);
+      otherFamily = other;
       // Within the family, the given width against the other size: the instantiation comparison.
       const ownSize = own.filter((t) => t.config.spec.width === config.spec.width);
       instantiationEstimate = termEstimate(Math.max(0, minimum(ownSize.map((t) => t.heldoutLoss)) - minimum(own.map((t) => t.heldoutLoss))), [main.heldoutError]);
@@ -327,6 +339,18 @@ export class Lab {
       instantiationEstimate = termEstimate(Math.max(0, lrBest.heldoutLoss - minimum((await alternative).map((t) => t.heldoutLoss))), [main.heldoutError, main.heldoutError]);
     }
     if (!instantiationEstimate) throw new Error('lab: no instantiation estimate');
+
+    // Perception: the run's concept family at its best in everything ladder trained (the
+    // sweeps, the longer run, the wider alternative, the study's runs of that family) against
+    // the best other concept: the concept study's other family, and the n-gram baseline on the
+    // same training data (src/lab/baseline.ts). Floored at 0: a family that beats every other
+    // concept shows no evidence of a floor above the data's.
+    const family = [...(studyTrials ?? []).filter((t) => t.config.spec.positional === config.spec.positional), ...sweep, ...((await alternative) ?? [])];
+    const familyBest = family.reduce((a, b) => (b.heldoutLoss < a.heldoutLoss ? b : a));
+    const ngram = this.baseline(recipe);
+    const others = [...otherFamily.map((t) => ({ loss: t.heldoutLoss, error: t.heldoutError })), { loss: ngram.heldoutLoss, error: ngram.heldoutError }];
+    const otherBest = others.reduce((a, b) => (b.loss < a.loss ? b : a));
+    const perceptionEstimate = termEstimate(Math.max(0, familyBest.heldoutLoss - otherBest.loss), [familyBest.heldoutError, otherBest.error]);
 
     const instantiated = await instantiatedLoss;
     const perceived = await perceivedLoss;

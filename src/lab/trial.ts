@@ -17,7 +17,7 @@ export const FRESH_TOKENS = 65_536;
 export const HELDOUT_TOKENS = 32_768;
 
 /** Sequences of `tokens` tokens in all at `length` (at least 256, so that four quarters give a standard error). */
-function sequencesFor(tokens: number, length: number): number {
+export function sequencesFor(tokens: number, length: number): number {
   return Math.max(256, Math.round(tokens / length));
 }
 
@@ -59,12 +59,12 @@ export function budgetLength(entry: WorldEntry): number {
   return Math.max(...entry.evalLengths);
 }
 
-/** Seeds of a trial's random streams, derived from its seed so that two roles never share one. */
-function streamSeed(seed: number, role: 'train' | 'eval' | 'fresh' | 'corrupt' | 'heldout' | 'heldout-train-length'): number {
+/** Seeds of a trial's random streams (and of the n-gram baseline's, src/lab/baseline.ts, which reads the same data), derived from its seed so that two roles never share one. */
+export function streamSeed(seed: number, role: 'train' | 'eval' | 'fresh' | 'corrupt' | 'heldout' | 'heldout-train-length'): number {
   return seed * 16 + { train: 1, eval: 2, fresh: 3, corrupt: 4, heldout: 5, 'heldout-train-length': 6 }[role];
 }
 
-function* trainingBatches(world: World, config: TrainConfig, length: number, evalSet: Int32Array[]): Generator<Int32Array[]> {
+export function* trainingBatches(world: World, config: TrainConfig, length: number, evalSet: Int32Array[]): Generator<Int32Array[]> {
   const data = createRng(streamSeed(config.seed, 'train'));
   const noise = createRng(streamSeed(config.seed, 'corrupt'));
   let leaked = 0;

@@ -21,18 +21,24 @@ export interface NgramSpec {
 export class NgramModel {
   readonly spec: NgramSpec;
   /** Continuation counts per context, keyed by context length and the context's tokens. */
-  readonly #counts = new Map<string, Float64Array>();
+  readonly #counts = new Map<number | string, Float64Array>();
+  /** Whether a context fits a number key: ℓ·V^ℓ + (the context in base V) for length ℓ < n, which is unique and below n·V^(n−1). */
+  readonly #numeric: boolean;
 
   constructor(spec: NgramSpec) {
     if (!Number.isSafeInteger(spec.vocabSize) || spec.vocabSize < 1) throw new RangeError(`n-gram: vocabSize must be a positive integer, got ${spec.vocabSize}`);
     if (!Number.isSafeInteger(spec.order) || spec.order < 1) throw new RangeError(`n-gram: order must be a positive integer, got ${spec.order}`);
     if (!(spec.smoothing > 0) || !Number.isFinite(spec.smoothing)) throw new RangeError(`n-gram: smoothing must be positive and finite, got ${spec.smoothing}`);
     this.spec = { ...spec };
+    this.#numeric = spec.order * spec.vocabSize ** (spec.order - 1) < Number.MAX_SAFE_INTEGER;
   }
 
-  #key(sequence: Int32Array, target: number): string {
+  #key(sequence: Int32Array, target: number): number | string {
     const start = Math.max(0, target - (this.spec.order - 1));
-    return `${target - start}:${sequence.subarray(start, target).join(',')}`;
+    if (!this.#numeric) return `${target - start}:${sequence.subarray(start, target).join(',')}`;
+    let key = target - start;
+    for (let i = start; i < target; i++) key = key * this.spec.vocabSize + sequence[i]!;
+    return key;
   }
 
   #check(sequence: Int32Array): void {
@@ -55,9 +61,9 @@ export class NgramModel {
     return this;
   }
 
-  /** The smoothed next-token distribution for the target at index `target` of `sequence`. */
-  probabilities(sequence: Int32Array, target: number): Float64Array {
-    const { vocabSize, smoothing } = this.spec;
+  /** The smoothed next-token distribution for the target at index `target` of `sequence` (add-`smoothing`, by default the spec's). */
+  probabilities(sequence: Int32Array, target: number, smoothing = this.spec.smoothing): Float64Array {
+    const { vocabSize } = this.spec;
     const counts = this.#counts.get(this.#key(sequence, target));
     const out = new Float64Array(vocabSize);
     let total = 0;
@@ -67,7 +73,9 @@ export class NgramModel {
     return out;
   }
 
-  evaluate(sequences: readonly Int32Array[]): Evaluation {
+  /** Loss (nats per token), per position and accuracy on `sequences`; `smoothing` overrides the spec's (the counts do not depend on it). */
+  evaluate(sequences: readonly Int32Array[], smoothing = this.spec.smoothing): Evaluation {
+    if (!(smoothing > 0) || !Number.isFinite(smoothing)) throw new RangeError(`n-gram: smoothing must be positive and finite, got ${smoothing}`);
     const longest = Math.max(0, ...sequences.map((s) => s.length));
     const lossSum = new Float64Array(Math.max(0, longest - 1));
     const counts = new Float64Array(lossSum.length);
@@ -77,7 +85,7 @@ export class NgramModel {
     for (const sequence of sequences) {
       this.#check(sequence);
       for (let target = 1; target < sequence.length; target++) {
-        const p = this.probabilities(sequence, target);
+        const p = this.probabilities(sequence, target, smoothing);
         const loss = -Math.log(p[sequence[target]!]!);
         let best = 0;
         for (let w = 1; w < p.length; w++) if (p[w]! > p[best]!) best = w;
