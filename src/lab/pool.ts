@@ -59,6 +59,7 @@ export class WorkerPool implements TrialRunner {
   readonly #workers: Worker[] = [];
   #nextId = 0;
   #failure: Error | undefined;
+  #closing = false;
 
   private constructor(readonly size: number) {}
 
@@ -88,12 +89,19 @@ export class WorkerPool implements TrialRunner {
         }
         this.#dispatch();
       });
-      worker.on('error', (error) => {
-        // A worker that dies takes its trial with it; the pool refuses further work.
-        this.#failure = error;
+      // A worker that dies (an error, or an exit without one: process.exit in the engine, a
+      // thread terminated from outside) takes its trial with it; the pool refuses further work
+      // rather than leave a trial waiting forever.
+      const fail = (error: Error) => {
+        this.#failure ??= error;
         this.#busy.get(worker)?.reject(error);
+        this.#busy.delete(worker);
         for (const job of this.#queue.splice(0)) job.reject(error);
         reject(error);
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => {
+        if (!this.#closing) fail(new Error(`lab: a trial worker thread exited (code ${code}) while the lab was running`));
       });
     });
   }
@@ -117,6 +125,7 @@ export class WorkerPool implements TrialRunner {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     await Promise.all(this.#workers.map((worker) => worker.terminate()));
   }
 }

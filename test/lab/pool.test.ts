@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngine, type Engine } from '../../src/lab/engine/index.js';
 import { healthyConfig, lrGrid, gridAbove, gridBelow } from '../../src/lab/lab.js';
@@ -58,5 +61,23 @@ describe('trial runners', () => {
       const after = await pool.run(tiny);
       expect(Number.isFinite(after.freshLoss)).toBe(true);
     });
+  });
+
+  it('a worker thread that exits mid-trial rejects that trial and the queued ones instead of leaving them waiting', async () => {
+    // A stand-in worker: ready at once, and exits (as process.exit in an engine would) on its first trial.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ladder-pool-'));
+    const exiting = path.join(dir, 'exiting-worker.mjs');
+    writeFileSync(exiting, "import { parentPort } from 'node:worker_threads';\nparentPort.postMessage({ ready: true });\nparentPort.on('message', () => process.exit(3));\n");
+    const pool = await WorkerPool.start(1, exiting);
+    try {
+      const first = pool.run(tiny);
+      const queued = pool.run({ ...tiny, seed: 9 });
+      await expect(first).rejects.toThrow(/exited \(code 3\)/);
+      await expect(queued).rejects.toThrow(/exited \(code 3\)/);
+      await expect(pool.run(tiny)).rejects.toThrow(/exited/);
+    } finally {
+      await pool.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
