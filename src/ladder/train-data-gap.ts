@@ -14,8 +14,8 @@
  * gap = training sample − held-out, lower is better for both (a loss), with a normal interval
  * from the two standard errors.
  */
-import { normalQuantile } from '../stats/distributions.js';
 import type { JudgedOutcome } from './diagnose.js';
+import { excessGap } from './tuned-gap.js';
 
 export interface SampleLoss {
   /** Mean loss per token (or per item). */
@@ -46,12 +46,7 @@ export function trainDataOutcome(
   if (![training.value, training.error, heldout.value, heldout.error].every(Number.isFinite)) {
     return { ...base, outcome: { status: 'unknown', missing: 'the final model scored on a sample of its training data and on held-out data' } };
   }
-  const gap = training.value - heldout.value;
-  const z = normalQuantile(1 - (1 - thresholds.confidence) / 2);
-  const se = Math.sqrt(training.error ** 2 + heldout.error ** 2);
-  const low = gap - z * se;
-  const relativeGap = gap / Math.abs(heldout.value);
-  const problem = low > 0 && relativeGap > thresholds.minRelativeGap;
+  const { gap, low, high, relativeGap, problem } = excessGap(training, heldout, heldout.value, thresholds);
   const finding = {
     code: 'reachability.train-data-noise',
     layer: 'reachability' as const,
@@ -62,7 +57,7 @@ export function trainDataOutcome(
       heldoutLoss: heldout.value,
       gap,
       low,
-      high: gap + z * se,
+      high,
       relativeGap,
       minRelativeGap: thresholds.minRelativeGap,
       confidence: thresholds.confidence,

@@ -36,6 +36,21 @@ export const TUNED_GAP_THRESHOLDS = {
   minRelativeGap: 0.02,
 } as const;
 
+/**
+ * The excess of `a` over `b` (two independent measurements with standard errors, lower is
+ * better) with its two-sided normal interval, relative to `scale`; a problem when the
+ * interval's lower end is above 0 and the relative excess beyond the practical margin.
+ * Shared by reachability.tuned-gap and reachability.train-data-noise.
+ */
+export function excessGap(a: { value: number; error: number }, b: { value: number; error: number }, scale: number, thresholds: { confidence: number; minRelativeGap: number }) {
+  const gap = a.value - b.value;
+  const z = normalQuantile(1 - (1 - thresholds.confidence) / 2);
+  const se = Math.sqrt(a.error ** 2 + b.error ** 2);
+  const low = gap - z * se;
+  const relativeGap = gap / Math.abs(scale);
+  return { gap, low, high: gap + z * se, relativeGap, problem: low > 0 && relativeGap > thresholds.minRelativeGap };
+}
+
 export function tunedGapOutcome(run: Measured, sweep: Measured[], thresholds: { confidence: number; minRelativeGap: number } = TUNED_GAP_THRESHOLDS): JudgedOutcome {
   const base = { code: 'reachability.tuned-gap', layer: 'reachability' as const };
   const others = sweep.filter((m) => m.id !== run.id && Number.isFinite(m.value));
@@ -43,12 +58,7 @@ export function tunedGapOutcome(run: Measured, sweep: Measured[], thresholds: { 
     return { ...base, outcome: { status: 'unknown', missing: 'the learning-rate sweep around the run, evaluated on the same held-out set' } };
   }
   const best = others.reduce((a, b) => (b.value < a.value ? b : a));
-  const gap = run.value - best.value;
-  const z = normalQuantile(1 - (1 - thresholds.confidence) / 2);
-  const se = Math.sqrt(run.error ** 2 + best.error ** 2);
-  const low = gap - z * se;
-  const relativeGap = gap / Math.abs(run.value);
-  const problem = low > 0 && relativeGap > thresholds.minRelativeGap;
+  const { gap, low, high, relativeGap, problem } = excessGap(run, best, run.value, thresholds);
   const finding = {
     code: 'reachability.tuned-gap',
     layer: 'reachability' as const,
@@ -61,7 +71,7 @@ export function tunedGapOutcome(run: Measured, sweep: Measured[], thresholds: { 
       bestSetting: best.setting,
       gap,
       low,
-      high: gap + z * se,
+      high,
       relativeGap,
       minRelativeGap: thresholds.minRelativeGap,
       confidence: thresholds.confidence,
