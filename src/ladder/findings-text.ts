@@ -47,6 +47,16 @@ export const FINDINGS: Record<string, FindingText> = {
     next: () =>
       'check for overlap or duplicates between the training and validation splits; evaluate the model in eval mode on a subset of the training set to separate dropout and augmentation from leakage; very heavy train-time augmentation or noise also explains it',
   },
+  'observation.reevaluation-gap': {
+    summary: (e) =>
+      `the run's evaluation reports a loss of ${num(e.reportedLoss)}; the same final weights re-evaluated independently on a larger held-out sample score ${num(e.reevaluatedLoss)}: ` +
+      `the reported number is ${e.direction === 'worse' ? 'worse' : 'better'} by ${num(Math.abs(Number(e.gap)))} [${num(e.low)}, ${num(e.high)}], ${pct(Math.abs(Number(e.relativeGap)))} of the re-evaluated loss (counts above ${pct(e.minRelativeGap)}), ` +
+      'where two samples of one distribution agree within noise',
+    next: (e) =>
+      e.direction === 'worse'
+        ? "fix the evaluation before the model: check that targets line up with the predictions (an off-by-one shift, a label map that differs from training's id2label, a permuted class order, the wrong axis or reduction); the model scores well when scored independently"
+        : 'fix the evaluation before trusting the number: look for evaluation items that were seen in training (exact and near duplicates, `ladder overlap`) and for an evaluation set easier than the distribution it stands for; report the independent re-evaluation',
+  },
   'observation.small-eval': {
     summary: (e) =>
       `"${e.series}" = ${num(e.accuracy)} on ${num(e.evalSize)} items` +
