@@ -5,7 +5,7 @@
  * world's exact Bayes loss, and the data experiment's two numbers (the final model on its own
  * training sample and on held-out data).
  *
- * Run: `npm run build && node dist/scripts/lab-recipes.js [--worlds markov2,dyck] [--steps 200,400,800] [--lr 0.01,0.03] [--corruption 0.3]`
+ * Run: `npm run build && node dist/scripts/lab-recipes.js [--worlds markov2,dyck] [--steps 200,400,800] [--lr 0.01,0.03] [--corruption 0.3] [--positional none]`
  * (about 4 minutes for the defaults on 2 cores). Trials are seeded: the figures reproduce.
  */
 import { parseArgs } from 'node:util';
@@ -29,6 +29,7 @@ try {
     lr: { type: 'string', default: '0.01,0.03' },
     corruption: { type: 'string', default: '0' },
     seed: { type: 'string', default: '0' },
+    positional: { type: 'string' },
   },
   });
 } catch (error) {
@@ -52,6 +53,8 @@ for (const world of worlds) {
   }
 }
 const plan = { steps: numbers(values.steps, 'steps'), lr: numbers(values.lr, 'lr'), corruption: numbers(values.corruption, 'corruption') };
+const positional = values.positional;
+if (positional !== undefined && !['learned', 'sinusoidal', 'alibi', 'none'].includes(positional)) refuse(`--positional: ${positional} is not one of learned, sinusoidal, alibi, none`);
 const runner = await startRunner();
 const jobs: Promise<void>[] = [];
 for (const world of worlds) {
@@ -60,13 +63,16 @@ for (const world of worlds) {
   for (const steps of plan.steps) {
     for (const lr of plan.lr) {
       for (const corruption of plan.corruption) {
-        const config = { ...healthyConfig(world, seed), steps, warmup: Math.round(steps / 10), lr, corruption };
+        const healthy = healthyConfig(world, seed);
+        const spec = positional === undefined ? healthy.spec : { ...healthy.spec, positional: positional as typeof healthy.spec.positional };
+        const config = { ...healthy, spec, steps, warmup: Math.round(steps / 10), lr, corruption };
         jobs.push(
           runner.run(config).then((t) => {
             const round = (x: number) => Number(x.toFixed(4));
             console.log(
               JSON.stringify({
                 world,
+                positional: spec.positional,
                 steps,
                 lr,
                 corruption,
