@@ -4,7 +4,7 @@
  * this 2-core machine kind. Training throughput itself is the lab-train entry's figure.
  */
 import { Lab } from '../src/lab/lab.js';
-import { gradeOf, runCases, tourCases } from '../src/lab/tour.js';
+import { caseToJson, gradeOf, runCases, tourCases } from '../src/lab/tour.js';
 import { figure, type Benchmark } from './harness.js';
 
 const TARGET_SECONDS = 180;
@@ -17,7 +17,7 @@ export const labTourBenchmark: Benchmark = {
     const lab = await Lab.start();
     const cases = await runCases(lab, tourCases(0), (done, c) => context.log(`  ${done}/5 ${c.world} ${c.fault}: ${c.verdict} (${c.seconds.toFixed(1)} s, ${c.trained} runs)`)).finally(() => lab.close());
     const seconds = (performance.now() - started) / 1000;
-    const grade = gradeOf(cases);
+    const grade = gradeOf(cases.map(caseToJson));
     return {
       figures: [figure('tour.seconds', { value: seconds, unit: 's' }, { name: 'issue 7 target for the default tour', value: TARGET_SECONDS, unit: 's' }, '< 1 means the tour meets its target')],
       notes: [`${lab.trained} training runs on ${lab.runner.size} thread(s); ${grade.correct}/${grade.cases} verdicts name the injected layer`],

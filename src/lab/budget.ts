@@ -79,10 +79,12 @@ export function makeBudget(losses: Losses, estimated: Record<Layer, TermEstimate
  * (an unknown estimate counts as 0, the term ladder would have to assume).
  */
 export function relativeErrors(budget: Budget): Terms {
-  const total = Math.abs(budget.total);
-  return Object.fromEntries(
-    LAYERS.map((layer) => [layer, Math.abs((budget.estimated[layer].estimate ?? 0) - budget.true[layer]) / Math.max(total, 1e-12)]),
-  ) as Terms;
+  return Object.fromEntries(LAYERS.map((layer) => [layer, relativeError(budget.estimated[layer].estimate, budget.true[layer], budget.total)])) as Terms;
+}
+
+/** |estimate − truth| as a fraction of the total gap (an unknown estimate counts as 0). */
+export function relativeError(estimate: number | null, truth: number, total: number): number {
+  return Math.abs((estimate ?? 0) - truth) / Math.max(Math.abs(total), 1e-12);
 }
 
 /** The relative error a term may have and still count as estimated (issue 7: within 20 % of the total gap). */

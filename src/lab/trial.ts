@@ -38,6 +38,8 @@ export interface Trial {
   probes: ProbeResult[];
   /** Loss the run reports at the budget length: the eval loss, or the longest probe's. */
   reportedLoss: number;
+  /** Its standard error (the run's own evaluation, its shift included, over groups of its items). */
+  reportedError: number;
   /** Loss of the final weights on a fresh sample at the budget length, with its standard error (L_R). */
   freshLoss: number;
   freshError: number;
@@ -141,13 +143,21 @@ class Evaluator {
 
 /** Mean loss of `model` on `sequences` with a standard error from four disjoint quarters (sequences are independent). */
 async function lossWithError(engine: Engine, model: Model, sequences: Int32Array[]): Promise<{ loss: number; error: number }> {
-  const quarter = Math.floor(sequences.length / 4);
-  const means: number[] = [];
-  for (let q = 0; q < 4; q++) means.push((await engine.evaluate(model, sequences.slice(q * quarter, (q + 1) * quarter))).lossPerToken);
-  const mean = means.reduce((a, b) => a + b, 0) / 4;
-  const sd = Math.sqrt(means.reduce((s, m) => s + (m - mean) ** 2, 0) / 3);
-  return { loss: mean, error: sd / 2 };
+  return groupedLoss((group) => engine.evaluate(model, group), sequences, 4);
 }
+
+/** Mean loss over `groups` disjoint equal groups of `sequences`, and its standard error from the groups' spread. */
+async function groupedLoss(evaluate: (sequences: Int32Array[]) => Promise<{ lossPerToken: number }>, sequences: Int32Array[], groups: number): Promise<{ loss: number; error: number }> {
+  const size = Math.floor(sequences.length / groups);
+  const means: number[] = [];
+  for (let g = 0; g < groups; g++) means.push((await evaluate(sequences.slice(g * size, (g + 1) * size))).lossPerToken);
+  const mean = means.reduce((a, b) => a + b, 0) / groups;
+  const sd = Math.sqrt(means.reduce((s, m) => s + (m - mean) ** 2, 0) / (groups - 1));
+  return { loss: mean, error: sd / Math.sqrt(groups) };
+}
+
+/** Groups the reported evaluation's standard error is estimated from (50 sequences: 8 groups of 6). */
+const REPORTED_GROUPS = 8;
 
 /** Trains one configuration and logs it like a real run. */
 export async function runTrial(engine: Engine, config: TrainConfig): Promise<Trial> {
@@ -224,6 +234,8 @@ export async function runTrial(engine: Engine, config: TrainConfig): Promise<Tri
     }
     run.roles = { trainLoss: 'train/loss', valLoss: 'eval/loss', lr: 'train/lr', gradNorm: 'train/grad_norm', valMetrics: ['eval/accuracy'] };
     const evalLoss = evals.loss.at(-1)!;
+    const reportedSet = probeSets.at(-1) ?? evalSet;
+    const reported = await groupedLoss((group) => evaluator.evaluate(model, group), reportedSet, REPORTED_GROUPS);
     return {
       config,
       run,
@@ -231,6 +243,7 @@ export async function runTrial(engine: Engine, config: TrainConfig): Promise<Tri
       evalAccuracy: evals.accuracy.at(-1)!,
       probes,
       reportedLoss: probes.length > 0 ? probes.at(-1)!.loss : evalLoss,
+      reportedError: reported.error,
       freshLoss: fresh.loss,
       freshError: fresh.error,
       heldoutLoss: heldout.loss,

@@ -1,3 +1,6 @@
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ladder } from '../support/cli.js';
 
@@ -23,4 +26,33 @@ describe('ladder lab (command line)', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/does not exist/);
   });
+
+  it('--record keeps each finished case and a second run resumes from it without training', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ladder-lab-record-'));
+    const file = path.join(dir, 'grade.jsonl');
+    const args = ['lab', '--world', 'markov1', '--fault', 'lr-high', '--quick', '--record', file];
+    const first = ladder([...args, '--json']);
+    expect(first.status, first.stderr).toBe(0);
+    const fresh = JSON.parse(first.stdout);
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ world: 'markov1', fault: 'lr-high', seed: 0, quick: true, verdict: fresh.cases[0].verdict });
+
+    // A line cut short by a killed run is reported and skipped; the recorded case is not retrained.
+    appendFileSync(file, '{"world": "markov1", "fau');
+    const second = ladder(args);
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/line 2 is not a lab case/);
+    expect(second.stderr).toMatch(/1 of 1 cases read from/);
+    expect(second.stderr).not.toMatch(/training /);
+    expect(second.stdout).toMatch(/1\/1 verdicts name the injected layer|0\/1 verdicts name the injected layer/);
+    const resumed = ladder([...args, '--json']);
+    expect(JSON.parse(resumed.stdout).cases).toEqual(fresh.cases);
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2);
+
+    // Another seed is another case: it is trained and appended.
+    const full = ladder([...args, '--seed', '1', '--json']);
+    expect(full.status, full.stderr).toBe(0);
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(3);
+  }, 300_000);
 });

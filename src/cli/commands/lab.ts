@@ -2,16 +2,17 @@ import { parseArgs } from 'node:util';
 import { LAYERS } from '../../ladder/layers.js';
 import { diagnosisToJson } from '../../ladder/to-json.js';
 import { faultApplies, faultByName, FAULT_NAMES, FAULTS } from '../../lab/faults.js';
-import { Lab, type LabCase } from '../../lab/lab.js';
-import { gradeCases, gradeOf, labToJson, runCases, tourCases, type CaseSpec, type Grade } from '../../lab/tour.js';
+import { healthyConfig, Lab, type LabCase } from '../../lab/lab.js';
+import { appendRecord, readRecord, recordKey } from '../../lab/record.js';
+import { caseToJson, gradeCases, gradeOf, labToJson, runCases, tourCases, type CaseSpec, type Grade, type LabCaseJson } from '../../lab/tour.js';
 import { worldEntry, WORLD_NAMES, WORLDS } from '../../lab/worlds/index.js';
 import { UsageError } from '../errors.js';
 import { paint, table, type Terminal } from '../terminal.js';
 import { checkOutputFile, writeDiagnosisOutputs } from './report.js';
 
-export const labHelp = `Usage: ladder lab [--world W] [--fault F] [--seed S] [--quick] [--json] [--html FILE]
+export const labHelp = `Usage: ladder lab [--world W] [--fault F] [--seed S] [--quick] [--json] [--html FILE] [--record FILE]
        ladder lab --list
-       ladder lab --grade [--seeds N] [--world W]... [--quick] [--json]
+       ladder lab --grade [--seeds N] [--world W]... [--quick] [--json] [--record FILE]
 
 Synthetic worlds whose Bayes-optimal loss is known exactly, tiny models trained in-process,
 and faults injected at one layer each. Every case is trained, logged like a real run, and
@@ -32,6 +33,9 @@ Options:
   --list         the worlds and faults
   --json         print ladder.lab/v1
   --html FILE    also write the cases' diagnoses as one HTML report with the budget waterfall
+  --record FILE  append each case to FILE (JSON lines) as soon as it finishes, and skip the
+                 cases FILE already holds: a grade stopped at any moment resumes where it
+                 stopped, and its summary counts the recorded cases too
   -h, --help     show this help
 `;
 
@@ -65,8 +69,8 @@ export function formatGrade(grade: Grade, term: Pick<Terminal, 'color'>): string
   );
   text += '\n\nbudget estimates, |estimated − true| / |L_O − L_D|:\n';
   text += table(
-    ['term', 'within 20 %', 'median', 'max'],
-    LAYERS.map((layer) => [layer, `${grade.terms[layer].within}/${grade.cases}`, grade.terms[layer].median.toFixed(3), grade.terms[layer].max.toFixed(3)]),
+    ['term', 'within 20 %', 'median', 'max', 'true inside 95 % interval'],
+    LAYERS.map((layer) => [layer, `${grade.terms[layer].within}/${grade.cases}`, grade.terms[layer].median.toFixed(3), grade.terms[layer].max.toFixed(3), `${grade.terms[layer].covered}/${grade.cases}`]),
   );
   return text + '\n';
 }
@@ -108,6 +112,7 @@ export async function labCommand(args: string[], term: Terminal): Promise<number
         list: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         html: { type: 'string' },
+        record: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: false,
@@ -137,6 +142,8 @@ export async function labCommand(args: string[], term: Terminal): Promise<number
   }
   const seed = integerFlag('seed', values.seed, 0, 0);
   const html = values.html === undefined ? undefined : checkOutputFile(values.html, '--html');
+  const recordFile = values.record === undefined ? undefined : checkOutputFile(values.record, '--record');
+  const quick = values.quick;
   let cases: CaseSpec[];
   if (values.grade) {
     if (values.fault !== undefined) throw new UsageError('--grade runs every fault; drop --fault (or run one case with --world and --fault)');
@@ -154,27 +161,51 @@ export async function labCommand(args: string[], term: Terminal): Promise<number
     cases = tourCases(seed);
   }
 
+  // Cases a record already holds are not trained again.
+  const recorded = new Map<string, LabCaseJson>();
+  if (recordFile !== undefined) {
+    const record = readRecord(recordFile);
+    for (const { quick: setting, ...c } of record.cases) recorded.set(recordKey({ ...c, quick: setting }), c);
+    if (record.skipped.length > 0) {
+      term.err(`${values.record}: line${record.skipped.length > 1 ? 's' : ''} ${record.skipped.join(', ')} ${record.skipped.length > 1 ? 'are' : 'is'} not a lab case (cut short when a run was stopped?); skipped, and those cases run again\n`);
+    }
+  }
+  // A case's key holds its recipe's steps, so a record of the tour's short case does not stand in for the graded one.
+  const keyOf = (c: CaseSpec) => recordKey({ ...c, quick, steps: healthyConfig(c.world, c.seed, { ...(quick ? { quick } : {}), ...(c.steps !== undefined ? { steps: c.steps } : {}) }).steps });
+  const resumed = cases.filter((c) => recorded.has(keyOf(c)));
+  const toRun = cases.filter((c) => !recorded.has(keyOf(c)));
+  if (resumed.length > 0 && !values.json) term.err(`${resumed.length} of ${cases.length} cases read from ${values.record}; running the other ${toRun.length}\n`);
+
   const started = performance.now();
   const progress = values.json ? undefined : (text: string) => term.progress(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${text}`);
-  const lab = await Lab.start({ quick: values.quick, ...(progress ? { progress } : {}) });
-  let results: LabCase[];
-  try {
-    results = await runCases(lab, cases, (done, c) => {
-      if (values.json) return;
-      term.clearProgress();
-      term.out(`${formatCase(c, term)}\n`);
-      term.err(`${done}/${cases.length} cases, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
-    });
-  } finally {
-    await lab.close();
+  let results: LabCase[] = [];
+  if (toRun.length > 0) {
+    const lab = await Lab.start({ quick, ...(progress ? { progress } : {}) });
+    try {
+      results = await runCases(
+        lab,
+        toRun,
+        (done, c) => {
+          if (values.json) return;
+          term.clearProgress();
+          term.out(`${formatCase(c, term)}\n`);
+          term.err(`${done}/${toRun.length} cases, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+        },
+        recordFile === undefined ? undefined : (c) => appendRecord(recordFile, caseToJson(c), quick),
+      );
+    } finally {
+      await lab.close();
+    }
   }
   term.clearProgress();
   const seconds = (performance.now() - started) / 1000;
-  const grade = values.grade ? gradeOf(results) : undefined;
-  if (values.json) term.out(`${JSON.stringify(labToJson(results, seconds, grade), null, 2)}\n`);
+  const fresh = new Map(results.map((c) => [recordKey({ ...c, quick }), caseToJson(c)]));
+  const all = cases.map((c) => fresh.get(keyOf(c)) ?? recorded.get(keyOf(c))!);
+  const grade = values.grade ? gradeOf(all) : undefined;
+  if (values.json) term.out(`${JSON.stringify(labToJson(all, seconds, grade), null, 2)}\n`);
   else {
     if (grade) term.out(formatGrade(grade, term));
-    term.out(`${results.filter((c) => c.verdict === c.injectedLayer).length}/${results.length} verdicts name the injected layer; ${seconds.toFixed(0)} s\n`);
+    term.out(`${all.filter((c) => c.verdict === c.injectedLayer).length}/${all.length} verdicts name the injected layer; ${seconds.toFixed(0)} s${resumed.length > 0 ? ` (${resumed.length} cases from ${values.record})` : ''}\n`);
   }
   if (html !== undefined) {
     const items = results.map((c) => {

@@ -1,0 +1,83 @@
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { appendRecord, readRecord, recordKey } from '../../src/lab/record.js';
+import { gradeOf, type LabCaseJson } from '../../src/lab/tour.js';
+
+/** A case as `ladder.lab/v1` writes it: total gap 1, true terms and estimates given per layer. */
+function labCase(fault: string, injected: LabCaseJson['injectedLayer'], verdict: string, truth: number[], estimate: (number | null)[], halfWidth = 0.05): LabCaseJson {
+  const layers = ['observation', 'reachability', 'instantiation', 'perception'] as const;
+  const terms = (values: (number | null)[]) => Object.fromEntries(layers.map((l, i) => [l, values[i] ?? null])) as LabCaseJson['budget']['true'];
+  return {
+    world: 'markov1',
+    fault,
+    seed: 0,
+    injectedLayer: injected,
+    steps: 200,
+    verdict,
+    findings: [],
+    budget: {
+      true: terms(truth),
+      estimated: terms(estimate),
+      intervals: Object.fromEntries(layers.map((l, i) => [l, estimate[i] === null ? { low: null, high: null } : { low: estimate[i]! - halfWidth, high: estimate[i]! + halfWidth }])) as LabCaseJson['budget']['intervals'],
+      losses: {},
+      total: truth.reduce((a, b) => a + b, 0),
+    },
+    probes: [],
+    runs: 1,
+    seconds: 1,
+  };
+}
+
+describe('lab record (JSON lines, resumable grades)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ladder-record-'));
+
+  it('reads back what it appended, keyed by world, fault, seed and quick', () => {
+    const file = path.join(dir, 'a.jsonl');
+    expect(readRecord(file)).toEqual({ cases: [], skipped: [] });
+    const a = labCase('none', 'none', 'none', [0, 0.5, 0.3, 0.2], [0, 0.5, 0.3, 0.2]);
+    const b = labCase('lr-high', 'reachability', 'reachability', [0, 0.9, 0.05, 0.05], [0, 0.8, 0, null]);
+    appendRecord(file, a, false);
+    appendRecord(file, b, true);
+    const record = readRecord(file);
+    expect(record.skipped).toEqual([]);
+    expect(record.cases.map((c) => recordKey(c))).toEqual([recordKey({ ...a, quick: false }), recordKey({ ...b, quick: true })]);
+    expect(record.cases[1]).toEqual({ ...b, quick: true });
+  });
+
+  it('skips a line cut short (a grade killed mid-write) and keeps the next case on a line of its own', () => {
+    const file = path.join(dir, 'b.jsonl');
+    const a = labCase('none', 'none', 'none', [0, 0.5, 0.3, 0.2], [0, 0.5, 0.3, 0.2]);
+    appendRecord(file, a, false);
+    appendFileSync(file, JSON.stringify({ ...a, quick: false }).slice(0, 40));
+    appendRecord(file, { ...a, seed: 1 }, false);
+    writeFileSync(path.join(dir, 'c.jsonl'), `${readFileSync(file, 'utf8')}{"world": "markov1"}\n`);
+    expect(readRecord(file).skipped).toEqual([2]);
+    expect(readRecord(file).cases.map((c) => c.seed)).toEqual([0, 1]);
+    // A line that parses but is not a case is skipped too.
+    expect(readRecord(path.join(dir, 'c.jsonl')).skipped).toEqual([2, 4]);
+  });
+});
+
+describe('gradeOf', () => {
+  it('counts verdicts, estimates within 20 % of the total gap, and true terms inside the interval', () => {
+    const cases = [
+      // Exact estimates: every term within, every truth inside.
+      labCase('none', 'none', 'none', [0, 0.5, 0.3, 0.2], [0, 0.5, 0.3, 0.2]),
+      // Reachability off by 0.3 of a total of 1 (outside 20 %), perception unknown (counts as 0: off by 0.05).
+      labCase('lr-high', 'reachability', 'reachability', [0, 0.9, 0.05, 0.05], [0, 0.6, 0.05, null]),
+      // A wrong verdict on a healthy case.
+      labCase('none', 'none', 'instantiation', [0, 0.4, 0.4, 0.2], [0, 0.4, 0.45, 0.2], 0.01),
+    ];
+    const grade = gradeOf(cases);
+    expect(grade).toMatchObject({ cases: 3, correct: 2, healthy: 2, healthyJudgedFaulty: 1 });
+    expect(grade.terms.reachability.within).toBe(2);
+    expect(grade.terms.reachability.max).toBeCloseTo(0.3, 9);
+    expect(grade.terms.perception.within).toBe(3);
+    // Perception's unknown estimate has no interval; instantiation's 0.45 ± 0.01 misses 0.4.
+    expect(grade.terms.perception.covered).toBe(2);
+    expect(grade.terms.instantiation.covered).toBe(2);
+    expect(grade.byFault.none).toEqual({ cases: 2, correct: 1, verdicts: { none: 1, instantiation: 1 } });
+  });
+});
