@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +25,16 @@ describe('ladder lab (command line)', () => {
     const result = ladder(['lab', '--world', 'markov1', '--html', '/nonexistent-dir/x.html']);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/does not exist/);
+  });
+
+  it('--record refuses a file it cannot read in one line, before training anything', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'ladder-lab-record-')), 'locked.jsonl');
+    writeFileSync(file, '');
+    chmodSync(file, 0o000);
+    const result = ladder(['lab', '--world', 'markov1', '--record', file], {}, true);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/cannot read it \(EACCES\)/);
   });
 
   it('--record keeps each finished case and a second run resumes from it without training', () => {

@@ -35,7 +35,8 @@ Options:
   --html FILE    also write the cases' diagnoses as one HTML report with the budget waterfall
   --record FILE  append each case to FILE (JSON lines) as soon as it finishes, and skip the
                  cases FILE already holds: a grade stopped at any moment resumes where it
-                 stopped, and its summary counts the recorded cases too
+                 stopped, and its summary counts the recorded cases too (--html shows
+                 the cases trained in this run)
   -h, --help     show this help
 `;
 
@@ -164,7 +165,12 @@ export async function labCommand(args: string[], term: Terminal): Promise<number
   // Cases a record already holds are not trained again.
   const recorded = new Map<string, LabCaseJson>();
   if (recordFile !== undefined) {
-    const record = readRecord(recordFile);
+    let record;
+    try {
+      record = readRecord(recordFile);
+    } catch (error) {
+      throw new UsageError(`--record ${values.record}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check its permissions or choose another file`);
+    }
     for (const { quick: setting, ...c } of record.cases) recorded.set(recordKey({ ...c, quick: setting }), c);
     if (record.skipped.length > 0) {
       term.err(`${values.record}: line${record.skipped.length > 1 ? 's' : ''} ${record.skipped.join(', ')} ${record.skipped.length > 1 ? 'are' : 'is'} not a lab case (cut short when a run was stopped?); skipped, and those cases run again\n`);
@@ -179,6 +185,7 @@ export async function labCommand(args: string[], term: Terminal): Promise<number
   const started = performance.now();
   const progress = values.json ? undefined : (text: string) => term.progress(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${text}`);
   let results: LabCase[] = [];
+  let recordFailed = false;
   if (toRun.length > 0) {
     const lab = await Lab.start({ quick, ...(progress ? { progress } : {}) });
     try {
@@ -191,7 +198,18 @@ export async function labCommand(args: string[], term: Terminal): Promise<number
           term.out(`${formatCase(c, term)}\n`);
           term.err(`${done}/${toRun.length} cases, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
         },
-        recordFile === undefined ? undefined : (c) => appendRecord(recordFile, caseToJson(c), quick),
+        recordFile === undefined
+          ? undefined
+          : (c) => {
+              // A failed append must not stop the grade: the case is still printed at the end.
+              if (recordFailed) return;
+              try {
+                appendRecord(recordFile, caseToJson(c), quick);
+              } catch (error) {
+                recordFailed = true;
+                term.err(`ladder: cannot append to ${values.record} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the remaining cases are printed at the end but not recorded\n`);
+              }
+            },
       );
     } finally {
       await lab.close();
