@@ -45,11 +45,28 @@ export function gradeCases(seeds: number[], worlds: readonly string[] = WORLD_NA
 }
 
 /**
- * Runs the cases concurrently (their trials queue on the lab's runner, so every thread stays
- * busy while a case waits for its diagnosis) and reports each in the order given.
+ * Runs the cases concurrently, at most `concurrency` at a time (their trials queue on the
+ * lab's runner, so every thread stays busy while a case waits for its diagnosis), and reports
+ * each in the order given. The runner's queue is first come, first served: with every case of
+ * a long grade in flight at once, each case's later trials queue behind every other case's
+ * first ones and no case finishes until nearly all do; a bound lets cases finish (and be
+ * recorded) along the way.
  */
-export async function runCases(lab: Lab, cases: CaseSpec[], onCase?: (done: number, c: LabCase) => void, onFinished?: (c: LabCase) => void): Promise<LabCase[]> {
-  const pending = cases.map((spec) => lab.runCase(spec.world, spec.fault, spec.seed, spec.steps !== undefined ? { steps: spec.steps } : {}));
+export async function runCases(
+  lab: Lab,
+  cases: CaseSpec[],
+  onCase?: (done: number, c: LabCase) => void,
+  onFinished?: (c: LabCase) => void,
+  concurrency = Number.POSITIVE_INFINITY,
+): Promise<LabCase[]> {
+  const slots: Promise<unknown>[] = [];
+  const pending = cases.map((spec, i) => {
+    // Case i starts when case i − concurrency has settled (each slot's chain runs in order).
+    const previous = i >= concurrency ? slots[i - concurrency]! : Promise.resolve();
+    const promise = previous.then(() => lab.runCase(spec.world, spec.fault, spec.seed, spec.steps !== undefined ? { steps: spec.steps } : {}));
+    slots.push(promise.catch(() => undefined));
+    return promise;
+  });
   // Every promise gets a handler now, so a failure while an earlier case is awaited is not
   // unhandled; `onFinished` hears of each case as soon as it is done (in any order).
   for (const promise of pending) promise.then(onFinished, () => undefined);

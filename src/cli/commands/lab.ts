@@ -210,6 +210,8 @@ export async function labCommand(args: string[], term: Terminal): Promise<number
                 term.err(`ladder: cannot append to ${values.record} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the remaining cases are printed at the end but not recorded\n`);
               }
             },
+        // A grade keeps two cases per thread in flight, so that cases finish along the way.
+        values.grade ? 2 * lab.runner.size : undefined,
       );
     } finally {
       await lab.close();
