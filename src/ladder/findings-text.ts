@@ -217,11 +217,8 @@ export const FINDINGS: Record<string, FindingText> = {
   'reachability.stall': {
     summary: (e) =>
       `training loss started at ${num(e.initialLoss)}, its best level was ${num(e.bestLoss)} (${pct(e.relativeDrop)} lower) and it ended at ${num(e.finalLoss)}` +
-      (e.chanceLoss !== undefined ? `; chance loss is ${num(e.chanceLoss)}` : '') +
-      (e.atChance === true ? ': at its best the model is no better than the uniform guess, so it learned nothing about its inputs' : ''),
-    next: (e) =>
-      'raise the learning rate (sweep it over 2–3 orders of magnitude upward) and check that gradients reach every layer' +
-      (e.atChance === true ? '; if the loss left its start and settled at chance, train longer too: tasks that need attention to earlier tokens (copying, induction) sit on that plateau until they click' : ''),
+      (e.chanceLoss !== undefined ? `; chance loss is ${num(e.chanceLoss)}` : ''),
+    next: () => 'raise the learning rate (sweep it over 2–3 orders of magnitude upward) and check that gradients reach every layer',
   },
   'reachability.collapse': {
     summary: (e) =>

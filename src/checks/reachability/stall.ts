@@ -1,9 +1,7 @@
 /**
- * reachability.stall — training never got going: the loss at its best is statistically no
- * lower than at the start, or no lower than the chance loss ln K (within `chanceMargin`; an
- * initialization above chance makes the first drop, to the uniform guess, look like
- * progress). Typical of a learning rate far too low, frozen weights, a broken input pipeline,
- * or a run stopped on the plateau before a phase transition.
+ * reachability.stall — training never got going: the loss at the end is statistically no
+ * lower than at the start, or sits at the chance loss −log(1/K). Typical of a learning rate
+ * far too low, frozen weights, or a broken input pipeline.
  */
 import { defineCheck } from '../check.js';
 import { finitePoints, head, median, noiseFloor, tail } from '../series-tools.js';
@@ -22,12 +20,6 @@ export const stall = defineCheck({
     noiseMultiple: {
       value: 3,
       why: 'the drop must also exceed 3 noise-floor standard errors of the window medians, so that noise alone is not called progress',
-    },
-    chanceMargin: {
-      value: 0.01,
-      why:
-        'a best level within 1% of the chance loss ln K is the uniform guess: whatever the drop from an initialization above it, the model learned nothing about its inputs ' +
-        '(the plateau before an induction head forms sits there, Olsson et al. 2022); a model that learned even the class frequencies of unbalanced data sits lower',
     },
   },
   evaluate(evidence, t) {
@@ -65,8 +57,7 @@ export const stall = defineCheck({
     // progress only when noise cannot explain it; when it can (a few noisy points at the
     // start), the run shows neither a stall nor progress, and the check says so.
     const significant = drop > t.noiseMultiple * standardError;
-    const atChance = chance !== undefined && best >= chance * (1 - t.chanceMargin);
-    if (relativeDrop >= t.minRelativeDrop && !atChance) {
+    if (relativeDrop >= t.minRelativeDrop) {
       if (significant) return { status: 'clear' };
       return {
         status: 'unknown',
@@ -89,7 +80,7 @@ export const stall = defineCheck({
             relativeDrop,
             noiseFloor: noise,
             standardError,
-            ...(chance !== undefined ? { chanceLoss: chance, atChance } : {}),
+            ...(chance !== undefined ? { chanceLoss: chance } : {}),
           },
         },
       ],
