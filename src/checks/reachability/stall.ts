@@ -1,7 +1,9 @@
 /**
- * reachability.stall — training never got going: the loss at the end is statistically no
- * lower than at the start, or sits at the chance loss −log(1/K). Typical of a learning rate
- * far too low, frozen weights, or a broken input pipeline.
+ * reachability.stall — training never got going: the best level the loss reached is less
+ * than 5 % (and not beyond noise) below where it started; the chance loss ln K is reported
+ * beside it when the number of classes is known. Typical of a learning rate far too low,
+ * frozen weights, or a broken input pipeline. (A best level at chance is not called a stall
+ * on its own: an architecture that cannot learn the task sits there too.)
  */
 import { defineCheck } from '../check.js';
 import { finitePoints, head, median, noiseFloor, tail } from '../series-tools.js';
