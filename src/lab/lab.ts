@@ -337,13 +337,13 @@ export class Lab {
     // Ladder's estimates from the experiments it plans.
     const observation = termEstimate(main.reportedLoss - main.heldoutLoss, [main.heldoutError, main.reportedError]);
     const notConverged = diagnosis.findings.some((f) => f.code === 'reachability.not-converged' && f.severity !== 'info' && f.runs.includes(main.run.id));
+    // The observation experiment: the final weights re-evaluated independently on a larger
+    // held-out sample, against what the run's evaluation reported.
+    const reevaluation = reevaluationOutcome(main.run.id, { value: main.reportedLoss, error: main.reportedError }, { value: main.heldoutLoss, error: main.heldoutError });
     // The data experiment: the final weights on a sample of their own training data against
     // held-out data. When the training data is the harder one, the plan is to clean it and
     // retrain; the lab stands in for that cleaning with its clean data stream (a perfect
     // cleaning, so the estimate is what cleaning can recover at best).
-    // The observation experiment: the final weights re-evaluated independently on a larger
-    // held-out sample, against what the run's evaluation reported.
-    const reevaluation = reevaluationOutcome(main.run.id, { value: main.reportedLoss, error: main.reportedError }, { value: main.heldoutLoss, error: main.heldoutError });
     const data = trainDataOutcome(main.run.id, { value: main.trainingSample.loss, error: main.trainingSample.error }, { value: main.heldoutAtTrainLength.loss, error: main.heldoutAtTrainLength.error });
     const noisyData = data.outcome.status === 'problem';
     const recipe = { ...experimentConfig(config, healthy), ...(noisyData ? { corruption: 0 } : {}) };
