@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faultByName } from '../../src/lab/faults.js';
 import { healthyConfig, Lab, type LabCase } from '../../src/lab/lab.js';
-import { runCases, tourCases } from '../../src/lab/tour.js';
+import { runCases, TOUR_PERCEPTION_STEPS, tourCases } from '../../src/lab/tour.js';
 
 describe('the tour', () => {
   let lab: Lab;
@@ -37,15 +37,17 @@ describe('the tour', () => {
     const found = find('learned-positions');
     const learned = found.probes;
     expect(learned.map((p) => p.length)).toEqual([32, 64]);
-    // The healthy ALiBi run is one of the concept study's runs: the session returns it without training.
+    // The healthy ALiBi run (at the tour's steps) is one of the concept study's runs: the session returns it without training.
     const trainedBefore = lab.trained;
-    const alibi = await lab.trial(healthyConfig('markov2-extrapolate', 0));
+    const recipe = healthyConfig('markov2-extrapolate', 0, { steps: TOUR_PERCEPTION_STEPS });
+    expect(found.steps).toBe(TOUR_PERCEPTION_STEPS);
+    const alibi = await lab.trial(recipe);
     expect(lab.trained).toBe(trainedBefore);
     const alibiAt4L = alibi.probes.find((p) => p.length === 64)!.accuracy;
     expect(alibiAt4L).toBeGreaterThan(0.9 * alibi.evalAccuracy);
     expect(learned[1]!.accuracy).toBeLessThan(alibiAt4L - 0.1);
     // The learned-positions run itself fits the training length well and falls apart beyond it.
-    const own = await lab.trial(faultByName('learned-positions').apply(healthyConfig('markov2-extrapolate', 0)));
+    const own = await lab.trial(faultByName('learned-positions').apply(recipe));
     expect(lab.trained).toBe(trainedBefore);
     expect(learned[1]!.accuracy).toBeLessThan(0.8 * own.evalAccuracy);
     expect(found.diagnosis.layers.find((l) => l.layer === 'reachability')!.status).toBe('pass');
