@@ -371,7 +371,10 @@ export class Lab {
         error: t.heldoutError,
         setting: `learning_rate=${t.config.lr}${t.config.steps !== config.steps ? `, steps=${t.config.steps}` : ''}${t.config.corruption !== config.corruption ? ', cleaned training data' : ''}`,
       });
-      diagnosis = diagnoseRunWith(main.run, [reevaluation, tunedGapOutcome(measured(main), sweep.map(measured)), data]);
+      // When the run's curve was judged not converged, the sweep was trained at twice the steps:
+      // it measures what the curve check only predicts, and its answer settles that check.
+      const tuned = { ...tunedGapOutcome(measured(main), sweep.map(measured)), ...(notConverged ? { settles: ['reachability.not-converged'] } : {}) };
+      diagnosis = diagnoseRunWith(main.run, [reevaluation, tuned, data]);
     }
     const reachability = termEstimate(Math.max(0, main.heldoutLoss - minimum(sweep.map((t) => t.heldoutLoss))), [main.heldoutError, main.heldoutError]);
     if (alternative) {

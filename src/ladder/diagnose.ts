@@ -97,6 +97,13 @@ export interface JudgedOutcome {
   code: string;
   layer: Layer;
   outcome: CheckOutcome;
+  /**
+   * For an experiment's outcome: the checks whose prediction it measured directly (a sweep at
+   * twice the steps measures what reachability.not-converged predicts of more steps). A
+   * measurement outweighs a prediction: when this outcome is clear, those checks' problems are
+   * kept as info findings marked `settledBy` this code, and their layer counts them as clear.
+   */
+  settles?: readonly string[];
 }
 
 export function diagnoseRun(run: Run, options: DiagnoseOptions = {}): Diagnosis {
@@ -126,6 +133,12 @@ export function thresholdValues(check: { code: string; thresholds: Record<string
   return Object.fromEntries(Object.entries(check.thresholds).map(([name, threshold]) => [name, overrides?.[check.code]?.[name] ?? threshold.value]));
 }
 
+/** A problem an experiment measured and found absent: its findings kept as info, marked with the experiment. */
+function settle(outcome: CheckOutcome, by: string | undefined): CheckOutcome {
+  if (by === undefined || outcome.status !== 'problem') return outcome;
+  return { status: 'clear', findings: outcome.findings.map((f) => ({ ...f, severity: 'info', evidence: { ...f.evidence, settledBy: by } })) };
+}
+
 /**
  * Layer statuses and the verdict from check outcomes (DESIGN section 2): a layer fails when a
  * check found a problem, passes when one could assess it and none did, is inconclusive
@@ -137,7 +150,13 @@ export function judge(subject: Subject, outcomes: JudgedOutcome[], plan: (layer:
   const byLayer = new Map<Layer, { problems: number; clear: number; unknown: { check: string; missing: string }[]; codes: string[] }>(
     LAYERS.map((layer) => [layer, { problems: 0, clear: 0, unknown: [], codes: [] }]),
   );
-  for (const { code, layer, outcome } of outcomes) {
+  const settledBy = new Map<string, string>();
+  for (const { code, outcome, settles } of outcomes) {
+    if (outcome.status === 'clear') for (const settled of settles ?? []) settledBy.set(settled, code);
+  }
+  for (const judged of outcomes) {
+    const { code, layer } = judged;
+    const outcome = settle(judged.outcome, settledBy.get(code));
     const tally = byLayer.get(layer)!;
     if (outcome.status === 'unknown') {
       tally.unknown.push({ check: code, missing: outcome.missing });
@@ -145,7 +164,8 @@ export function judge(subject: Subject, outcomes: JudgedOutcome[], plan: (layer:
     }
     const own: Finding[] = (outcome.findings ?? []).map((draft) => {
       const text = wordingOf(draft.code);
-      return { ...draft, summary: text.summary(draft.evidence), next: text.next(draft.evidence) };
+      const settledNote = typeof draft.evidence.settledBy === 'string' ? ` — settled by ${draft.evidence.settledBy}, which measured it and found no problem` : '';
+      return { ...draft, summary: text.summary(draft.evidence) + settledNote, next: text.next(draft.evidence) };
     });
     findings.push(...own);
     tally.codes.push(...own.map((f) => f.code));
