@@ -28,6 +28,11 @@ export interface NgramBaseline {
   /** Loss on the held-out sample the trials are scored on, with its standard error (four quarters). */
   heldoutLoss: number;
   heldoutError: number;
+  /**
+   * The order-1 model's held-out loss: what the training data's token frequencies alone
+   * predict. A language model no better than this has learned nothing about the sequence yet.
+   */
+  frequenciesLoss: number;
 }
 
 /** Fits and picks the n-gram baseline for the data of `config` (its world, seeds, steps × batch sequences, corruption and leaks). */
@@ -40,8 +45,10 @@ export function ngramBaseline(config: TrainConfig): NgramBaseline {
   const training: Int32Array[] = [];
   for (let step = 0; step < config.steps; step++) training.push(...(stream.next().value as Int32Array[]));
   let best: { model: NgramModel; order: number; smoothing: number; validationLoss: number } | undefined;
+  let unigram: NgramModel | undefined;
   for (const order of NGRAM_ORDERS) {
     const model = new NgramModel({ vocabSize: world.vocab, order, smoothing: 1 }).fit(training);
+    if (order === 1) unigram = model;
     for (const smoothing of NGRAM_SMOOTHINGS) {
       const validationLoss = model.evaluate(evalSet, smoothing).lossPerToken;
       if (!best || validationLoss < best.validationLoss) best = { model, order, smoothing, validationLoss };
@@ -53,5 +60,7 @@ export function ngramBaseline(config: TrainConfig): NgramBaseline {
   const means = [0, 1, 2, 3].map((q) => chosen.model.evaluate(heldout.slice(q * quarter, (q + 1) * quarter), chosen.smoothing).lossPerToken);
   const mean = means.reduce((a, b) => a + b, 0) / 4;
   const sd = Math.sqrt(means.reduce((s, m) => s + (m - mean) ** 2, 0) / 3);
-  return { order: chosen.order, smoothing: chosen.smoothing, validationLoss: chosen.validationLoss, heldoutLoss: mean, heldoutError: sd / 2 };
+  // Add-one smoothing: the training stream holds thousands of each token, so it is immaterial.
+  const frequenciesLoss = unigram!.evaluate(heldout, 1).lossPerToken;
+  return { order: chosen.order, smoothing: chosen.smoothing, validationLoss: chosen.validationLoss, heldoutLoss: mean, heldoutError: sd / 2, frequenciesLoss };
 }

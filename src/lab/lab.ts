@@ -189,6 +189,8 @@ export interface LabOptions {
   progress?: (text: string) => void;
   /** Trials trained at once, on worker threads (default: one per core, at most 4; 1 trains in this thread). */
   workers?: number;
+  /** Overrides of LENGTH_EXPERIMENT's limits. */
+  lengthExperiment?: Partial<typeof LENGTH_EXPERIMENT>;
 }
 
 function minimum(values: number[]): number {
@@ -355,13 +357,14 @@ export class Lab {
     // training length itself): the sweep's best rate trained twice as long. Under a decaying
     // schedule a run that stopped too early ends on a flat, annealed curve, so only a longer
     // run tells whether more steps pay. Trained alongside the capacity alternative below.
-    const longer = !notConverged && !fault.study ? this.trial({ ...lrBest.config, steps: lrBest.config.steps * 2, warmup: lrBest.config.warmup * 2 }, context) : undefined;
+    const ngram = this.baseline(recipe);
+    const longer = !notConverged && !fault.study ? this.lengthExperiment(lrBest.config, ngram.frequenciesLoss, context) : undefined;
     // The capacity alternative (when no study measured instantiation): the same architecture
     // at twice the width, swept at the same steps around the best rate.
     const alternative = instantiationEstimate ? undefined : this.trials(lrGrid(lrBest.config.lr).map((lr) => ({ ...planned, lr, spec: wider(config.spec) })), context);
     // Handled here too, so that a failure while `longer` is awaited is not an unhandled rejection.
     alternative?.catch(() => undefined);
-    const sweep = longer ? [...lrSweep, await longer] : lrSweep;
+    const sweep = longer ? [...lrSweep, ...(await longer)] : lrSweep;
     if (!fault.study) {
       // Ladder's loop closed: the run re-judged with the experiments it planned (its own
       // held-out loss against the sweep's best, and its training data against held-out data).
@@ -389,7 +392,6 @@ export class Lab {
     // concept shows no evidence of a floor above the data's.
     const family = [...(studyTrials ?? []).filter((t) => t.config.spec.positional === config.spec.positional), ...sweep, ...((await alternative) ?? [])];
     const familyBest = family.reduce((a, b) => (b.heldoutLoss < a.heldoutLoss ? b : a));
-    const ngram = this.baseline(recipe);
     const others = [...otherFamily.map((t) => ({ loss: t.heldoutLoss, error: t.heldoutError })), { loss: ngram.heldoutLoss, error: ngram.heldoutError }];
     const otherBest = others.reduce((a, b) => (b.loss < a.loss ? b : a));
     const perceptionEstimate = termEstimate(Math.max(0, familyBest.heldoutLoss - otherBest.loss), [familyBest.heldoutError, otherBest.error]);
@@ -414,6 +416,27 @@ export class Lab {
       seconds: (performance.now() - started) / 1000,
       trained: context.trained,
     };
+  }
+
+  /**
+   * The training-length experiment: `config` at twice the steps, doubled again (at most
+   * maxDoublings times in all, LENGTH_EXPERIMENT) while the model still predicts no better than
+   * its training data's token frequencies (`frequenciesLoss`). A model that has learned
+   * nothing yet says nothing about whether more steps pay: on the copy task the loss sits on
+   * the frequency plateau (ln 16) for the first few hundred steps, then drops by half once the
+   * induction head forms, so a tenth of the recipe and twice that look the same.
+   */
+  async lengthExperiment(config: TrainConfig, frequenciesLoss: number, context?: CaseContext): Promise<Trial[]> {
+    const limits = { ...LENGTH_EXPERIMENT, ...this.options.lengthExperiment };
+    const trials: Trial[] = [];
+    let current = config;
+    for (let doubling = 0; doubling < limits.maxDoublings; doubling++) {
+      current = { ...current, steps: current.steps * 2, warmup: current.warmup * 2 };
+      const trial = await this.trial(current, context);
+      trials.push(trial);
+      if (trial.heldoutLoss < frequenciesLoss * (1 - limits.frequenciesMargin)) break;
+    }
+    return trials;
   }
 
   /**
@@ -460,6 +483,22 @@ export class Lab {
     return trials;
   }
 }
+
+/** The training-length experiment's limits (Lab.lengthExperiment; overridden through LabOptions.lengthExperiment). */
+export const LENGTH_EXPERIMENT: { readonly maxDoublings: number; readonly frequenciesMargin: number } = {
+  /**
+   * At most 3 doublings (8× the steps): copy's induction head forms between 200 and 800
+   * steps of its 800-step recipe, so a tenth of it (80) needs 8× to show it; more would make
+   * the experiment cost more than the recipe itself.
+   */
+  maxDoublings: 3,
+  /**
+   * "Learned nothing yet": held-out loss within 1 % of the frequency baseline's. The copy
+   * plateau sits at 2.772 against ln 16 = 2.773; every Markov world's runs beat their
+   * frequencies by over 10 % within a few dozen steps.
+   */
+  frequenciesMargin: 0.01,
+};
 
 /** Seeds added at each arm's best setting (seed + k): three seeds per arm in all. */
 const EXTRA_SEEDS = [1, 2];

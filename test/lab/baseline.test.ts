@@ -25,4 +25,13 @@ describe('the n-gram baseline', () => {
     expect(ngramBaseline(recipe)).toEqual(clean);
     expect(ngramBaseline({ ...recipe, corruption: 0.3 }).heldoutLoss).toBeGreaterThan(clean.heldoutLoss + 0.02);
   });
+
+  it("reports the frequency baseline: the order-1 model's held-out loss (ln 16 on copy's uniform tokens, the stationary entropy on markov1)", () => {
+    const copy = ngramBaseline({ ...healthyConfig('copy', 0), steps: 100 });
+    expect(Math.abs(copy.frequenciesLoss - Math.log(16))).toBeLessThan(0.01);
+    const markov = ngramBaseline({ ...healthyConfig('markov1', 0), steps: 100 });
+    // Above the Bayes loss (it ignores the previous token), and no better than the chosen order.
+    expect(markov.frequenciesLoss).toBeGreaterThan(bayes('markov1') + 0.1);
+    expect(markov.frequenciesLoss).toBeGreaterThanOrEqual(markov.heldoutLoss);
+  });
 });
