@@ -60,7 +60,31 @@ describe('copyWorld: a random segment, then its repeats', () => {
     expect(world.sample(30, 32, createRng(5))).not.toEqual(world.sample(30, 32, createRng(4)));
   });
 
+  it('draws a distinct segment without replacement, with the hand-computed loss of V = 4, m = 3', () => {
+    // Position 1 is uniform over the 3 unused tokens, position 2 over 2: (ln 3 + ln 2) / 5 = ln 6 / 5.
+    const world = copyWorld({ vocab: 4, segment: 3, distinct: true });
+    expect(world.bayesLoss(6)).toBeCloseTo(Math.log(6) / 5, 12);
+    expect(Array.from(world.bayesLossByPosition(4))).toEqual([Math.log(4), Math.log(3), Math.log(2), 0]);
+    expect(Array.from(world.conditional([2, 0]))).toEqual([0, 0.5, 0, 0.5]);
+    expect(Array.from(world.conditional([2, 0, 1, 2]))).toEqual([1, 0, 0, 0]); // position 4 copies position 1
+    expect(() => world.conditional([2, 2])).toThrow(/distinct/);
+    const counts = new Float64Array(4);
+    for (const sequence of world.sample(4000, 7, createRng(6))) {
+      expect(new Set(sequence.slice(0, 3)).size).toBe(3);
+      expect(Array.from(sequence.slice(3))).toEqual([sequence[0], sequence[1], sequence[2], sequence[0]]);
+      counts[sequence[1]!]!++;
+    }
+    // Each token is equally likely at every segment position: 1000 ± 4 sd of a binomial(4000, 1/4).
+    for (const n of counts) expect(Math.abs(n - 1000)).toBeLessThan(4 * Math.sqrt(4000 * 0.25 * 0.75));
+    // Every sequence costs the same, so the Monte-Carlo estimate is exact.
+    const { estimate } = expectBayesLossWithinMonteCarlo(copyWorld({ vocab: 16, segment: 8, distinct: true }), 16, 200, 3);
+    let segmentLoss = 0;
+    for (let t = 1; t < 8; t++) segmentLoss += Math.log(16 - t);
+    expect(estimate).toBeCloseTo(segmentLoss / 15, 12);
+  });
+
   it('refuses impossible parameters', () => {
+    expect(() => copyWorld({ vocab: 4, segment: 5, distinct: true })).toThrow(/segment/);
     expect(() => copyWorld({ vocab: 1, segment: 3 })).toThrow(/vocab/);
     expect(() => copyWorld({ vocab: 4, segment: 0 })).toThrow(/segment/);
     expect(() => copyWorld({ vocab: 4, segment: 3, noise: 1.5 })).toThrow(/noise/);
