@@ -12,7 +12,7 @@
  * by several cases of one world and seed are trained once per lab session.
  */
 import { diagnoseRun, diagnoseRunWith, type Diagnosis } from '../ladder/diagnose.js';
-import { tunedGapOutcome } from '../ladder/tuned-gap.js';
+import { excessGap, TUNED_GAP_THRESHOLDS, tunedGapOutcome } from '../ladder/tuned-gap.js';
 import { trainDataOutcome } from '../ladder/train-data-gap.js';
 import { reevaluationOutcome } from '../ladder/reevaluation-gap.js';
 import { ngramBaseline, type NgramBaseline } from './baseline.js';
@@ -354,11 +354,14 @@ export class Lab {
     const lrSweep = await this.plannedSweep(planned, context);
     const lrBest = lrSweep.reduce((a, b) => (b.heldoutLoss < a.heldoutLoss ? b : a));
     // The training-length experiment, for a run judged on its own (a study settles its runs'
-    // training length itself): the sweep's best rate trained twice as long. Under a decaying
-    // schedule a run that stopped too early ends on a flat, annealed curve, so only a longer
-    // run tells whether more steps pay. Trained alongside the capacity alternative below.
+    // training length itself): the sweep's best rate trained twice as long, and again while
+    // doubling pays. Under a decaying schedule a run that stopped too early ends on a flat,
+    // annealed curve, so only a longer run tells whether more steps pay. When the sweep itself
+    // was trained at twice the steps (not converged), that was the first doubling: the
+    // experiment goes on from the sweep's best only if it paid over the run. Trained alongside
+    // the capacity alternative below.
     const ngram = this.baseline(recipe);
-    const longer = !notConverged && !fault.study ? this.lengthExperiment(lrBest.config, ngram.frequenciesLoss, context) : undefined;
+    const longer = !fault.study ? this.lengthExperiment(lrBest, ngram.frequenciesLoss, context, notConverged ? main : undefined) : undefined;
     // The capacity alternative (when no study measured instantiation): the same architecture
     // at twice the width, swept at the same steps around the best rate.
     const alternative = instantiationEstimate ? undefined : this.trials(lrGrid(lrBest.config.lr).map((lr) => ({ ...planned, lr, spec: wider(config.spec) })), context);
@@ -419,22 +422,31 @@ export class Lab {
   }
 
   /**
-   * The training-length experiment: `config` at twice the steps, doubled again (at most
-   * maxDoublings times in all, LENGTH_EXPERIMENT) while the model still predicts no better than
-   * its training data's token frequencies (`frequenciesLoss`). A model that has learned
-   * nothing yet says nothing about whether more steps pay: on the copy task the loss sits on
-   * the frequency plateau (ln 16) for the first few hundred steps, then drops by half once the
-   * induction head forms, so a tenth of the recipe and twice that look the same.
+   * The training-length experiment: `start` at twice the steps, doubled again while the last
+   * doubling paid (held-out loss lower beyond noise and by more than 2 %, the tuned gap's
+   * thresholds) or the model still predicts no better than its training data's token
+   * frequencies (`frequenciesLoss`), at most LENGTH_EXPERIMENT.maxDoublings times counting a
+   * doubling already made from `before` (the run, when the sweep was trained at twice its
+   * steps). A researcher keeps doubling while it pays: a tenth of a recipe is not recovered by
+   * one doubling. And a model that has learned nothing yet says nothing about whether more
+   * steps pay: on the copy task the loss sits on the frequency plateau (ln 16) for the first
+   * few hundred steps, then drops by half once the induction head forms.
    */
-  async lengthExperiment(config: TrainConfig, frequenciesLoss: number, context?: CaseContext): Promise<Trial[]> {
+  async lengthExperiment(start: Trial, frequenciesLoss: number, context?: CaseContext, before?: Trial): Promise<Trial[]> {
     const limits = { ...LENGTH_EXPERIMENT, ...this.options.lengthExperiment };
+    const learnedNothing = (t: Trial) => t.heldoutLoss >= frequenciesLoss * (1 - limits.frequenciesMargin);
+    const paid = (from: Trial, to: Trial) =>
+      excessGap({ value: from.heldoutLoss, error: from.heldoutError }, { value: to.heldoutLoss, error: to.heldoutError }, from.heldoutLoss, TUNED_GAP_THRESHOLDS).problem;
     const trials: Trial[] = [];
-    let current = config;
-    for (let doubling = 0; doubling < limits.maxDoublings; doubling++) {
-      current = { ...current, steps: current.steps * 2, warmup: current.warmup * 2 };
-      const trial = await this.trial(current, context);
-      trials.push(trial);
-      if (trial.heldoutLoss < frequenciesLoss * (1 - limits.frequenciesMargin)) break;
+    let last = start;
+    let doublings = before ? 1 : 0;
+    let goOn = before ? paid(before, start) || learnedNothing(start) : true;
+    while (goOn && doublings < limits.maxDoublings) {
+      const next = await this.trial({ ...last.config, steps: last.config.steps * 2, warmup: last.config.warmup * 2 }, context);
+      trials.push(next);
+      doublings++;
+      goOn = paid(last, next) || learnedNothing(next);
+      last = next;
     }
     return trials;
   }
@@ -487,9 +499,10 @@ export class Lab {
 /** The training-length experiment's limits (Lab.lengthExperiment; overridden through LabOptions.lengthExperiment). */
 export const LENGTH_EXPERIMENT: { readonly maxDoublings: number; readonly frequenciesMargin: number } = {
   /**
-   * At most 3 doublings (8× the steps): copy's induction head forms between 200 and 800
-   * steps of its 800-step recipe, so a tenth of it (80) needs 8× to show it; more would make
-   * the experiment cost more than the recipe itself.
+   * At most 3 doublings (8× the run's steps): enough to recover a run stopped at a tenth of
+   * its recipe to 80 % of it, and for copy's induction head, which forms between 200 and 800
+   * steps of its 800-step recipe, to show at 8× a tenth of it; more would make the experiment
+   * cost more than the recipe itself.
    */
   maxDoublings: 3,
   /**

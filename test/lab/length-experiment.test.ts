@@ -1,15 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Lab, LENGTH_EXPERIMENT, healthyConfig, type LabOptions } from '../../src/lab/lab.js';
 import type { TrainConfig } from '../../src/lab/faults.js';
 import type { Trial } from '../../src/lab/trial.js';
 
-/** A lab whose trials are stand-ins: held-out loss as a function of the steps, no training. */
+/** A stand-in trial: held-out loss as a function of the steps (standard error 0.005), no training. */
+const trialOf = (config: TrainConfig, lossAt: (steps: number) => number) => ({ config, heldoutLoss: lossAt(config.steps), heldoutError: 0.005 }) as unknown as Trial;
+
+const labs: Lab[] = [];
+afterAll(async () => {
+  await Promise.all(labs.map((l) => l.close()));
+});
+
+/** A lab whose trials are stand-ins, recording the steps it was asked to train. */
 async function standIn(lossAt: (steps: number) => number, options: LabOptions = {}) {
   const lab = await Lab.start({ workers: 1, ...options });
+  labs.push(lab);
   const trained: number[] = [];
   lab.trial = async (config: TrainConfig) => {
     trained.push(config.steps);
-    return { config, heldoutLoss: lossAt(config.steps) } as unknown as Trial;
+    return trialOf(config, lossAt);
   };
   return { lab, trained };
 }
@@ -17,40 +26,54 @@ async function standIn(lossAt: (steps: number) => number, options: LabOptions = 
 describe('the training-length experiment', () => {
   const recipe = { ...healthyConfig('copy', 0), steps: 80, warmup: 8 };
   const plateau = Math.log(16);
-  const labs: Lab[] = [];
-  afterAll(async () => {
-    await Promise.all(labs.map((l) => l.close()));
-  });
-  let clicksAt640: Awaited<ReturnType<typeof standIn>>;
-  beforeAll(async () => {
-    clicksAt640 = await standIn((steps) => (steps >= 640 ? 1.4 : plateau - 0.001));
-    labs.push(clicksAt640.lab);
-  });
+  /** A saturating curve: 2.0 at 80 steps, 1.0 from 640 on (each doubling up to 640 pays). */
+  const saturating = (steps: number) => (steps >= 640 ? 1.0 : 1.0 + 80 / steps);
 
-  it('doubles once when the longer run has learned something', async () => {
-    const { lab, trained } = await standIn((steps) => (steps >= 160 ? 2.0 : plateau));
-    labs.push(lab);
-    const trials = await lab.lengthExperiment(recipe, plateau);
+  it('doubles once when the doubling does not pay and the model has learned something', async () => {
+    const flat = (steps: number) => 1.5 - steps * 1e-6;
+    const { lab, trained } = await standIn(flat);
+    const trials = await lab.lengthExperiment(trialOf(recipe, flat), plateau);
     expect(trained).toEqual([160]);
     expect(trials.map((t) => t.config.warmup)).toEqual([16]);
   });
 
-  it('keeps doubling while the model predicts no better than its token frequencies, and stops once it does', async () => {
-    const trials = await clicksAt640.lab.lengthExperiment(recipe, plateau);
-    expect(trials.map((t) => t.config.steps)).toEqual([160, 320, 640]);
-    expect(trials.map((t) => t.config.warmup)).toEqual([16, 32, 64]);
+  it('keeps doubling while it pays, scaling the warmup, and stops at the doubling that does not', async () => {
+    const { lab } = await standIn(saturating);
+    const trials = await lab.lengthExperiment(trialOf({ ...recipe, steps: 40, warmup: 4 }, saturating), plateau);
+    expect(trials.map((t) => t.config.steps)).toEqual([80, 160, 320]);
+    expect(trials.map((t) => t.config.warmup)).toEqual([8, 16, 32]);
+    const fromTen = await lab.lengthExperiment(trialOf({ ...recipe, steps: 320, warmup: 32 }, saturating), plateau);
+    // 640 pays over 320 (1.25 → 1.0), 1280 does not: two doublings.
+    expect(fromTen.map((t) => t.config.steps)).toEqual([640, 1280]);
   });
 
-  it(`stops at ${LENGTH_EXPERIMENT.maxDoublings} doublings, and the limits are overridable`, async () => {
+  it('keeps doubling while the model predicts no better than its token frequencies, and stops once it does', async () => {
+    const clicks = (steps: number) => (steps >= 640 ? 1.4 : plateau - 0.001);
+    const { lab } = await standIn(clicks);
+    const trials = await lab.lengthExperiment(trialOf(recipe, clicks), plateau);
+    expect(trials.map((t) => t.config.steps)).toEqual([160, 320, 640]);
+  });
+
+  it('counts the sweep trained at twice the steps as the first doubling, and goes on from it only if it paid over the run', async () => {
+    const { lab, trained } = await standIn(saturating);
+    const run = trialOf({ ...recipe, steps: 40, warmup: 4 }, saturating);
+    const sweepBest = trialOf(recipe, saturating);
+    expect((await lab.lengthExperiment(sweepBest, plateau, undefined, run)).map((t) => t.config.steps)).toEqual([160, 320]);
+    trained.length = 0;
+    const flat = (steps: number) => 1.5 - steps * 1e-6;
+    expect(await lab.lengthExperiment(trialOf(recipe, flat), plateau, undefined, trialOf({ ...recipe, steps: 40 }, flat))).toEqual([]);
+    expect(trained).toEqual([]);
+  });
+
+  it(`stops at ${LENGTH_EXPERIMENT.maxDoublings} doublings; the limits are overridable`, async () => {
     const never = await standIn(() => plateau);
-    labs.push(never.lab);
-    expect((await never.lab.lengthExperiment(recipe, plateau)).map((t) => t.config.steps)).toEqual([160, 320, 640]);
+    expect((await never.lab.lengthExperiment(trialOf(recipe, () => plateau), plateau)).map((t) => t.config.steps)).toEqual([160, 320, 640]);
     const once = await standIn(() => plateau, { lengthExperiment: { maxDoublings: 1 } });
-    labs.push(once.lab);
-    expect((await once.lab.lengthExperiment(recipe, plateau)).map((t) => t.config.steps)).toEqual([160]);
-    // A 1 % margin: 0.5 % below the frequencies is still "nothing learned".
-    const margin = await standIn((steps) => (steps >= 320 ? plateau * 0.98 : plateau * 0.995));
-    labs.push(margin.lab);
-    expect((await margin.lab.lengthExperiment(recipe, plateau)).map((t) => t.config.steps)).toEqual([160, 320]);
+    expect((await once.lab.lengthExperiment(trialOf(recipe, () => plateau), plateau)).map((t) => t.config.steps)).toEqual([160]);
+    // A 1 % margin: 0.5 % below the frequencies is still "nothing learned"; 2 % below is not
+    // (and 0.995 → 0.98 of the plateau is a 1.5 % gain, under the 2 % that pays).
+    const margin = (steps: number) => (steps >= 320 ? plateau * 0.98 : plateau * 0.995);
+    const near = await standIn(margin);
+    expect((await near.lab.lengthExperiment(trialOf(recipe, margin), plateau)).map((t) => t.config.steps)).toEqual([160, 320]);
   });
 });
