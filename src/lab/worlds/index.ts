@@ -86,8 +86,8 @@ export const WORLDS = {
   },
   'copy-extrapolate': {
     name: 'copy-extrapolate',
-    description: 'induction with an 8-token segment: trained at 16 (one repeat), evaluated at 32 and 64 (3 and 7 repeats)',
-    create: () => copyWorld({ vocab: 16, segment: 8, name: 'copy-extrapolate' }),
+    description: 'induction with a 4-token segment of distinct tokens: trained at 16 (3 repeats), evaluated at 32 and 64 (7 and 15)',
+    create: () => copyWorld({ vocab: 16, segment: 4, distinct: true, name: 'copy-extrapolate' }),
     trainLength: 16,
     evalLengths: [32, 64],
   },
