@@ -11,7 +11,7 @@
  * Trials (one training run each) are cached by their configuration, so that sweeps shared
  * by several cases of one world and seed are trained once per lab session.
  */
-import { diagnoseRun, diagnoseRunWith, type Diagnosis } from '../ladder/diagnose.js';
+import { diagnoseRun, diagnoseRunWith, type Diagnosis, type JudgedOutcome } from '../ladder/diagnose.js';
 import { excessGap, TUNED_GAP_THRESHOLDS, tunedGapOutcome } from '../ladder/tuned-gap.js';
 import { trainDataOutcome } from '../ladder/train-data-gap.js';
 import { reevaluationOutcome } from '../ladder/reevaluation-gap.js';
@@ -306,7 +306,7 @@ export class Lab {
       };
       // The lab's objective is the eval loss (the budget is in nats), the score the sweeps extend by.
       const objective: StudyConfig = { objective: { metric: 'eval/loss', direction: 'lower' } };
-      ({ trials: studyTrials, diagnosis } = await this.settledStudy(healthy, armStudy, (trials) => studyDiagnosis(trials, studyId, objective)));
+      ({ trials: studyTrials, diagnosis } = await this.settledStudy(healthy, armStudy, (trials, extra) => studyDiagnosis(trials, studyId, objective, extra)));
       const own = studyTrials.filter((t) => sameSpec(t.config.spec, config.spec));
       const other = studyTrials.filter((t) => !sameSpec(t.config.spec, config.spec));
       instantiationEstimate = termEstimate(Math.max(0, minimum(own.map((t) => t.heldoutLoss)) - minimum(other.map((t) => t.heldoutLoss))), [main.heldoutError, main.heldoutError]);
@@ -329,7 +329,7 @@ export class Lab {
         .filter((l) => l !== entry.trainLength)
         .flatMap((l) => [`probe/accuracy_${l / entry.trainLength}x`, `probe/loss_${l / entry.trainLength}x`]);
       const studyConfig: StudyConfig = { concept: 'positional', probes, objective: { metric: 'eval/loss', direction: 'lower' } };
-      ({ trials: studyTrials, diagnosis } = await this.settledStudy(healthy, conceptStudy, (trials) => studyDiagnosis(trials, studyId, studyConfig)));
+      ({ trials: studyTrials, diagnosis } = await this.settledStudy(healthy, conceptStudy, (trials, extra) => studyDiagnosis(trials, studyId, studyConfig, extra)));
       const own = studyTrials.filter((t) => t.config.spec.positional === config.spec.positional);
       const other = studyTrials.filter((t) => t.config.spec.positional !== config.spec.positional);
       otherFamily = other;
@@ -458,15 +458,19 @@ export class Lab {
   /**
    * A study, and the study again at twice the steps when ladder's verdict on it is that its
    * runs are not converged (reachability.not-converged: the experiment it names is a longer
-   * run). Once: a study still unsettled at twice the steps is reported as it stands.
+   * run). Once: a study still unsettled at twice the steps is reported as it stands, judged
+   * with what the doubling measured (doublingOutcome): when no arm's best gained from it
+   * beyond noise and 2 %, that measurement settles the curves' prediction that more steps pay.
    */
-  async settledStudy(recipe: TrainConfig, build: (recipe: TrainConfig) => Promise<Trial[]>, judge: (trials: Trial[]) => Diagnosis): Promise<{ trials: Trial[]; diagnosis: Diagnosis }> {
+  async settledStudy(recipe: TrainConfig, build: (recipe: TrainConfig) => Promise<Trial[]>, judge: (trials: Trial[], extra?: JudgedOutcome[]) => Diagnosis): Promise<{ trials: Trial[]; diagnosis: Diagnosis }> {
     let trials = await build(recipe);
     let diagnosis = judge(trials);
     const unconverged = diagnosis.verdict.layer === 'reachability' && diagnosis.findings.some((f) => f.code === 'reachability.not-converged' && f.severity !== 'info');
     if (unconverged) {
+      const before = trials;
       trials = await build({ ...recipe, steps: recipe.steps * 2, warmup: recipe.warmup * 2 });
-      diagnosis = judge(trials);
+      const doubling = doublingOutcome(before, trials);
+      diagnosis = judge(trials, doubling ? [doubling] : []);
     }
     return { trials, diagnosis };
   }
@@ -527,10 +531,35 @@ function sameSpec(a: ModelSpec, b: ModelSpec): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function studyDiagnosis(trials: Trial[], id: string, config: StudyConfig): Diagnosis {
+function studyDiagnosis(trials: Trial[], id: string, config: StudyConfig, extra: JudgedOutcome[] = []): Diagnosis {
   const assembled = assembleStudy(trials.map((t) => t.run), config);
   if ('notStudy' in assembled) throw new Error(`lab: the ${id} runs do not form a study (${assembled.notStudy})`);
-  return diagnoseStudy(assembled.study, id);
+  return diagnoseStudy(assembled.study, id, {}, extra);
+}
+
+/**
+ * What doubling a study's steps measured: for each arm (architecture), its best held-out loss
+ * at the recipe's steps against its best at twice them; the arm that gained the most, as a
+ * tuned gap (reachability.tuned-gap: a problem when the gain is beyond noise and over 2 %)
+ * that settles reachability.not-converged when it is clear. Undefined when no arm is in both.
+ */
+export function doublingOutcome(before: Trial[], after: Trial[]): JudgedOutcome | undefined {
+  const best = (trials: Trial[], arm: string) =>
+    trials.filter((t) => JSON.stringify(t.config.spec) === arm).reduce<Trial | undefined>((a, b) => (a === undefined || b.heldoutLoss < a.heldoutLoss ? b : a), undefined);
+  let most: { from: Trial; to: Trial; relativeGap: number } | undefined;
+  for (const arm of new Set(after.map((t) => JSON.stringify(t.config.spec)))) {
+    const from = best(before, arm);
+    const to = best(after, arm);
+    if (!from || !to) continue;
+    const { relativeGap } = excessGap({ value: from.heldoutLoss, error: from.heldoutError }, { value: to.heldoutLoss, error: to.heldoutError }, from.heldoutLoss, TUNED_GAP_THRESHOLDS);
+    if (!most || relativeGap > most.relativeGap) most = { from, to, relativeGap };
+  }
+  if (!most) return undefined;
+  const measured = (t: Trial) => {
+    const { width, positional, mixer } = t.config.spec;
+    return { id: t.run.id, value: t.heldoutLoss, error: t.heldoutError, setting: `width=${width}, positional=${positional}, mixer=${mixer}, learning_rate=${t.config.lr}, steps=${t.config.steps}` };
+  };
+  return { ...tunedGapOutcome(measured(most.from), [measured(most.to)]), settles: ['reachability.not-converged'] };
 }
 
 export { FAULT_NAMES, WORLD_NAMES };

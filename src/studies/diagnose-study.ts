@@ -72,7 +72,12 @@ function studyExperiment(layer: Layer, study: Study): PlannedExperiment {
   }
 }
 
-export function diagnoseStudy(study: Study, id: string, options: DiagnoseOptions = {}): Diagnosis {
+/**
+ * A study's diagnosis: the study checks, the run checks of each arm's best runs, and `extra`
+ * outcomes of experiments beyond the study's own runs (the study retrained at twice the steps,
+ * src/lab), judged together.
+ */
+export function diagnoseStudy(study: Study, id: string, options: DiagnoseOptions = {}, extra: JudgedOutcome[] = []): Diagnosis {
   const outcomes: JudgedOutcome[] = STUDY_CHECKS.map((check) => ({
     code: check.code,
     layer: check.layer,
@@ -86,6 +91,7 @@ export function diagnoseStudy(study: Study, id: string, options: DiagnoseOptions
       }
     }
   }
+  outcomes.push(...extra);
   return judge({ kind: 'study', id, runs: study.runs.map((r) => r.run), study }, outcomes, (layer) => studyExperiment(layer, study));
 }
 

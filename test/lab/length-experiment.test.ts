@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Lab, LENGTH_EXPERIMENT, healthyConfig, type LabOptions } from '../../src/lab/lab.js';
+import { Lab, LENGTH_EXPERIMENT, doublingOutcome, healthyConfig, type LabOptions } from '../../src/lab/lab.js';
 import type { TrainConfig } from '../../src/lab/faults.js';
 import type { Trial } from '../../src/lab/trial.js';
 
@@ -75,5 +75,27 @@ describe('the training-length experiment', () => {
     const margin = (steps: number) => (steps >= 320 ? plateau * 0.98 : plateau * 0.995);
     const near = await standIn(margin);
     expect((await near.lab.lengthExperiment(trialOf(recipe, margin), plateau)).map((t) => t.config.steps)).toEqual([160, 320]);
+  });
+});
+
+describe("a study's doubling, measured", () => {
+  const recipe = healthyConfig('markov3', 0);
+  const arm = (width: number, steps: number, heldoutLoss: number, lr = recipe.lr) =>
+    ({ config: { ...recipe, steps, lr, spec: { ...recipe.spec, width } }, heldoutLoss, heldoutError: 0.002, run: { id: `w${width}-${steps}-${lr}` } }) as unknown as Trial;
+
+  it('takes the arm that gained the most, and settles not-converged only when no arm gained beyond noise and 2 %', () => {
+    const before = [arm(16, 1600, 0.75), arm(16, 1600, 0.76, 0.01), arm(4, 1600, 0.9)];
+    const flat = doublingOutcome(before, [arm(16, 3200, 0.745), arm(4, 3200, 0.895)])!;
+    expect(flat.settles).toEqual(['reachability.not-converged']);
+    expect(flat.outcome.status).toBe('clear');
+    const gained = doublingOutcome(before, [arm(16, 3200, 0.745), arm(4, 3200, 0.85)])!;
+    expect(gained.outcome.status).toBe('problem');
+    const evidence = gained.outcome.status === 'problem' ? gained.outcome.findings[0]!.evidence : {};
+    expect(evidence.setting).toBe('width=4, positional=learned, mixer=attention, learning_rate=0.03, steps=1600');
+    expect(evidence.bestSetting).toContain('steps=3200');
+    // The best of each arm is compared, whatever its rate (0.75, not 0.76); width 16 gained
+    // 0.67 %, width 4 0.56 %.
+    expect(flat.outcome.status === 'clear' && flat.outcome.findings?.[0]?.evidence.value).toBe(0.75);
+    expect(doublingOutcome([arm(8, 1600, 1)], [arm(16, 3200, 0.7)])).toBeUndefined();
   });
 });
