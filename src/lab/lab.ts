@@ -375,12 +375,8 @@ export class Lab {
     if (!fault.study) {
       // Ladder's loop closed: the run re-judged with the experiments it planned (its own
       // held-out loss against the sweep's best, and its training data against held-out data).
-      const measured = (t: Trial) => ({
-        id: t.run.id,
-        value: t.heldoutLoss,
-        error: t.heldoutError,
-        setting: `learning_rate=${t.config.lr}${t.config.steps !== config.steps ? `, steps=${t.config.steps}` : ''}${t.config.corruption !== config.corruption ? ', cleaned training data' : ''}`,
-      });
+      const measured = (t: Trial) =>
+        measuredTrial(t, `learning_rate=${t.config.lr}${t.config.steps !== config.steps ? `, steps=${t.config.steps}` : ''}${t.config.corruption !== config.corruption ? ', cleaned training data' : ''}`);
       // When the run's curve was judged not converged, the sweep was trained at twice the steps:
       // it measures what the curve check only predicts, and its answer settles that check.
       const tuned = { ...tunedGapOutcome(measured(main), sweep.map(measured)), ...(notConverged ? { settles: ['reachability.not-converged'] } : {}) };
@@ -537,6 +533,11 @@ function studyDiagnosis(trials: Trial[], id: string, config: StudyConfig, extra:
   return diagnoseStudy(assembled.study, id, {}, extra);
 }
 
+/** A trial's held-out loss as the tuned gap's measurement of `setting`. */
+function measuredTrial(t: Trial, setting: string) {
+  return { id: t.run.id, value: t.heldoutLoss, error: t.heldoutError, setting };
+}
+
 /**
  * What doubling a study's steps measured: for each arm (architecture), its best held-out loss
  * at the recipe's steps against its best at twice them; the arm that gained the most, as a
@@ -551,13 +552,13 @@ export function doublingOutcome(before: Trial[], after: Trial[]): JudgedOutcome 
     const from = best(before, arm);
     const to = best(after, arm);
     if (!from || !to) continue;
-    const { relativeGap } = excessGap({ value: from.heldoutLoss, error: from.heldoutError }, { value: to.heldoutLoss, error: to.heldoutError }, from.heldoutLoss, TUNED_GAP_THRESHOLDS);
+    const relativeGap = (from.heldoutLoss - to.heldoutLoss) / Math.abs(from.heldoutLoss);
     if (!most || relativeGap > most.relativeGap) most = { from, to, relativeGap };
   }
   if (!most) return undefined;
   const measured = (t: Trial) => {
     const { width, positional, mixer } = t.config.spec;
-    return { id: t.run.id, value: t.heldoutLoss, error: t.heldoutError, setting: `width=${width}, positional=${positional}, mixer=${mixer}, learning_rate=${t.config.lr}, steps=${t.config.steps}` };
+    return measuredTrial(t, `width=${width}, positional=${positional}, mixer=${mixer}, learning_rate=${t.config.lr}, steps=${t.config.steps}`);
   };
   return { ...tunedGapOutcome(measured(most.from), [measured(most.to)]), settles: ['reachability.not-converged'] };
 }
