@@ -63,9 +63,10 @@ for (const world of worlds) {
   for (const steps of plan.steps) {
     for (const lr of plan.lr) {
       for (const corruption of plan.corruption) {
-        const healthy = healthyConfig(world, seed);
+        // The recipe's own warmup fraction at these steps (1/10 for ordinary worlds, 1/12 for the extrapolation variants).
+        const healthy = healthyConfig(world, seed, { steps });
         const spec = positional === undefined ? healthy.spec : { ...healthy.spec, positional: positional as typeof healthy.spec.positional };
-        const config = { ...healthy, spec, steps, warmup: Math.round(steps / 10), lr, corruption };
+        const config = { ...healthy, spec, lr, corruption };
         jobs.push(
           runner.run(config).then((t) => {
             const round = (x: number) => Number(x.toFixed(4));

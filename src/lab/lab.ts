@@ -26,6 +26,7 @@ import type { ModelSpec } from './models/spec.js';
 import { worldEntry, WORLD_NAMES } from './worlds/index.js';
 import { makeBudget, termEstimate, type Budget, type TermEstimate } from './budget.js';
 import type { Layer } from '../ladder/layers.js';
+import type { Finding } from '../ladder/finding.js';
 
 /**
  * Steps and rate of each ordinary world's healthy recipe (width 16, 2 heads, learned
@@ -157,6 +158,33 @@ export function lrGrid(lr: number): number[] {
  */
 function experimentConfig(config: TrainConfig, healthy: TrainConfig): TrainConfig {
   return config.leakRows > 0 ? { ...config, labelShift: 0 } : { ...config, evalSize: healthy.evalSize, evaluations: healthy.evaluations, labelShift: 0 };
+}
+
+/** Findings whose next action includes "add warmup" (the sweep lowers the rate itself, by its extension below the run's). */
+const UNSTABLE_TRAINING = new Set(['reachability.divergence', 'reachability.instability', 'reachability.grad-spikes', 'reachability.frozen-after-blowup']);
+
+/**
+ * The recipe of the learning-rate sweep ladder plans for a run, from the run's findings (a
+ * finding counts when it is not info and names the run), each changing what its next action
+ * names:
+ * - `reachability.not-converged`: twice the steps (the check's first extrapolation), the
+ *   warmup kept at its fraction;
+ * - an unstable run (divergence, instability, gradient spikes, a blow-up): warmup over the
+ *   healthy recipe's fraction of the steps when the run had less. Without it a sweep around a
+ *   run that blew up early can find every rate near it stuck on the same plateau (markov3
+ *   `no-warmup`, seed 0: the sweep around 0.3 without warmup gained nothing over the run,
+ *   whose true reachability gap is 0.52 nats);
+ * - `reachability.schedule-never-decays` with a constant rate ending on a plateau: the healthy
+ *   recipe's schedule (cosine to 0).
+ */
+export function plannedRecipe(recipe: TrainConfig, healthy: TrainConfig, findings: readonly Finding[], runId: string): TrainConfig {
+  const fires = (predicate: (f: Finding) => boolean) => findings.some((f) => f.severity !== 'info' && f.runs.includes(runId) && predicate(f));
+  const notConverged = fires((f) => f.code === 'reachability.not-converged');
+  const unstable = fires((f) => UNSTABLE_TRAINING.has(f.code));
+  const plateau = fires((f) => f.code === 'reachability.schedule-never-decays' && f.evidence.kind === 'constant-at-plateau');
+  const steps = notConverged ? recipe.steps * 2 : recipe.steps;
+  const warmupFraction = Math.max(recipe.warmup / recipe.steps, unstable ? healthy.warmup / healthy.steps : 0);
+  return { ...recipe, steps, warmup: Math.round(steps * warmupFraction), ...(plateau ? { schedule: healthy.schedule } : {}) };
 }
 
 /** Heads of `spec`'s architecture at another width, keeping its head size (at least one head). */
@@ -353,8 +381,9 @@ export class Lab {
     const data = trainDataOutcome(main.run.id, { value: main.trainingSample.loss, error: main.trainingSample.error }, { value: main.heldoutAtTrainLength.loss, error: main.heldoutAtTrainLength.error });
     const noisyData = data.outcome.status === 'problem';
     const recipe = { ...experimentConfig(config, healthy), ...(noisyData ? { corruption: 0 } : {}) };
-    // Not converged: the sweep trains twice as long (the not-converged check's first extrapolation).
-    const planned = { ...recipe, steps: notConverged ? config.steps * 2 : config.steps, warmup: notConverged ? config.warmup * 2 : config.warmup };
+    // The sweep follows what the run's findings name: twice the steps when not converged,
+    // warmup when unstable, a decay when a constant rate ends on a plateau.
+    const planned = plannedRecipe(recipe, healthy, diagnosis.findings, main.run.id);
     const lrSweep = await this.plannedSweep(planned, context);
     const lrBest = lrSweep.reduce((a, b) => (b.heldoutLoss < a.heldoutLoss ? b : a));
     // The training-length experiment, for a run judged on its own (a study settles its runs'

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { healthyConfig, plannedRecipe } from '../../src/lab/lab.js';
+import { faultByName } from '../../src/lab/faults.js';
+import type { Finding } from '../../src/ladder/finding.js';
+
+const finding = (code: string, evidence: Finding['evidence'] = {}, severity: Finding['severity'] = 'warning', runs = ['run']): Finding =>
+  ({ code, layer: 'reachability', severity, runs, summary: '', evidence, next: '' }) as Finding;
+
+describe('the sweep recipe planned from a run\'s findings', () => {
+  const healthy = healthyConfig('markov3', 0);
+  const noWarmup = faultByName('no-warmup').apply(healthy);
+
+  it('keeps the run\'s recipe when nothing names a change', () => {
+    expect(plannedRecipe(noWarmup, healthy, [], 'run')).toEqual(noWarmup);
+    expect(plannedRecipe(healthy, healthy, [finding('reachability.tuned-gap')], 'run')).toEqual(healthy);
+  });
+
+  it('trains twice as long, warmup at its fraction, when not converged', () => {
+    const planned = plannedRecipe(healthy, healthy, [finding('reachability.not-converged')], 'run');
+    expect(planned).toEqual({ ...healthy, steps: healthy.steps * 2, warmup: healthy.warmup * 2 });
+  });
+
+  it('adds the healthy fraction of warmup to an unstable run that had less', () => {
+    expect(noWarmup.warmup).toBe(0);
+    for (const code of ['reachability.grad-spikes', 'reachability.instability', 'reachability.divergence', 'reachability.frozen-after-blowup']) {
+      const planned = plannedRecipe(noWarmup, healthy, [finding(code)], 'run');
+      expect(planned.warmup, code).toBe(healthy.warmup);
+      expect(planned.lr, code).toBe(noWarmup.lr);
+      expect(planned.schedule, code).toBe('constant');
+    }
+    // With the doubling too, the warmup scales with the steps.
+    const both = plannedRecipe(noWarmup, healthy, [finding('reachability.grad-spikes'), finding('reachability.not-converged')], 'run');
+    expect(both.steps).toBe(healthy.steps * 2);
+    expect(both.warmup).toBe(healthy.warmup * 2);
+    // A run with more warmup than the recipe keeps its own.
+    const long = { ...healthy, warmup: healthy.steps / 2 };
+    expect(plannedRecipe(long, healthy, [finding('reachability.grad-spikes')], 'run').warmup).toBe(long.warmup);
+  });
+
+  it('decays a constant rate that ends on a plateau, and only that kind of never-decaying schedule', () => {
+    const plateau = plannedRecipe(noWarmup, healthy, [finding('reachability.schedule-never-decays', { kind: 'constant-at-plateau' })], 'run');
+    expect(plateau.schedule).toBe(healthy.schedule);
+    expect(plateau.warmup).toBe(0);
+    const falling = plannedRecipe(noWarmup, healthy, [finding('reachability.schedule-never-decays', { kind: 'constant', stillFalling: true })], 'run');
+    expect(falling.schedule).toBe('constant');
+  });
+
+  it('ignores info findings and findings about other runs', () => {
+    const findings = [finding('reachability.grad-spikes', {}, 'info'), finding('reachability.not-converged', {}, 'warning', ['other'])];
+    expect(plannedRecipe(noWarmup, healthy, findings, 'run')).toEqual(noWarmup);
+  });
+});
