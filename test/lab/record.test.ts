@@ -78,6 +78,13 @@ describe('gradeOf', () => {
     // Perception's unknown estimate has no interval; instantiation's 0.45 ± 0.01 misses 0.4.
     expect(grade.terms.perception.covered).toBe(2);
     expect(grade.terms.instantiation.covered).toBe(2);
+    // Resolvable: every interval here (half-widths 0.05, 0.05, 0.01) is within 20 % of its
+    // total of 1; the second case's unknown perception has no interval and is not. A total of
+    // 0.01 with the same 0.05 is not resolvable.
+    expect(grade.terms.reachability).toMatchObject({ resolvable: 3, withinResolvable: 2 });
+    expect(grade.terms.perception).toMatchObject({ resolvable: 2, withinResolvable: 2 });
+    const tiny = gradeOf([labCase('none', 'none', 'none', [0, 0.01, 0, 0], [0, 0.02, 0, 0])]);
+    expect(tiny.terms.reachability).toMatchObject({ within: 0, resolvable: 0, withinResolvable: 0 });
     expect(grade.byFault.none).toEqual({ cases: 2, correct: 1, verdicts: { none: 1, instantiation: 1 } });
   });
 });
