@@ -192,6 +192,23 @@ export function plannedRecipe(recipe: TrainConfig, healthy: TrainConfig, finding
   return { ...recipe, steps, warmup: Math.round(steps * warmupFraction), ...(plateau ? { schedule: healthy.schedule } : {}) };
 }
 
+/**
+ * What an experiment's trial changed from the run, as the tuned-gap finding names it: its
+ * learning rate always, and its steps, warmup (when not scaled with the steps), schedule and
+ * training data when they differ.
+ */
+export function experimentSetting(trial: TrainConfig, run: TrainConfig): string {
+  return [
+    `learning_rate=${trial.lr}`,
+    trial.steps !== run.steps ? `steps=${trial.steps}` : '',
+    trial.warmup / trial.steps !== run.warmup / run.steps ? `warmup_steps=${trial.warmup}` : '',
+    trial.schedule !== run.schedule ? `schedule=${trial.schedule}` : '',
+    trial.corruption !== run.corruption ? 'cleaned training data' : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
 /** Heads of `spec`'s architecture at another width, keeping its head size (at least one head). */
 function headsAt(spec: ModelSpec, width: number): number {
   return Math.max(1, Math.round((spec.heads * width) / spec.width));
@@ -409,8 +426,7 @@ export class Lab {
     if (!fault.study) {
       // Ladder's loop closed: the run re-judged with the experiments it planned (its own
       // held-out loss against the sweep's best, and its training data against held-out data).
-      const measured = (t: Trial) =>
-        measuredTrial(t, `learning_rate=${t.config.lr}${t.config.steps !== config.steps ? `, steps=${t.config.steps}` : ''}${t.config.corruption !== config.corruption ? ', cleaned training data' : ''}`);
+      const measured = (t: Trial) => measuredTrial(t, experimentSetting(t.config, config));
       // When the run's curve was judged not converged, the sweep was trained at twice the steps:
       // it measures what the curve check only predicts, and its answer settles that check.
       const tuned = { ...tunedGapOutcome(measured(main), sweep.map(measured)), ...(notConverged ? { settles: ['reachability.not-converged'] } : {}) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { healthyConfig, plannedRecipe } from '../../src/lab/lab.js';
+import { experimentSetting, healthyConfig, plannedRecipe } from '../../src/lab/lab.js';
 import { faultByName } from '../../src/lab/faults.js';
 import type { Finding } from '../../src/ladder/finding.js';
 
@@ -48,5 +48,19 @@ describe('the sweep recipe planned from a run\'s findings', () => {
   it('ignores info findings and findings about other runs', () => {
     const findings = [finding('reachability.grad-spikes', {}, 'info'), finding('reachability.not-converged', {}, 'warning', ['other'])];
     expect(plannedRecipe(noWarmup, healthy, findings, 'run')).toEqual(noWarmup);
+  });
+});
+
+describe('what an experiment changed, as the tuned-gap finding names it', () => {
+  const healthy = healthyConfig('markov3', 0);
+  const noWarmup = faultByName('no-warmup').apply(healthy);
+
+  it('names the rate always, and only the settings that differ', () => {
+    expect(experimentSetting({ ...healthy, lr: 0.01 }, healthy)).toBe('learning_rate=0.01');
+    // Twice the steps with the warmup scaled along: the warmup is not a change.
+    expect(experimentSetting({ ...healthy, steps: healthy.steps * 2, warmup: healthy.warmup * 2 }, healthy)).toBe(`learning_rate=${healthy.lr}, steps=${healthy.steps * 2}`);
+    const planned = plannedRecipe(noWarmup, healthy, [finding('reachability.grad-spikes'), finding('reachability.schedule-never-decays', { kind: 'constant-at-plateau' })], 'run');
+    expect(experimentSetting({ ...planned, lr: 0.1 }, noWarmup)).toBe(`learning_rate=0.1, warmup_steps=${healthy.warmup}, schedule=cosine`);
+    expect(experimentSetting({ ...healthy, corruption: 0 }, { ...healthy, corruption: 0.3 })).toBe(`learning_rate=${healthy.lr}, cleaned training data`);
   });
 });
