@@ -209,6 +209,25 @@ export function experimentSetting(trial: TrainConfig, run: TrainConfig): string 
     .join(', ');
 }
 
+/**
+ * The checks whose findings on a run the planned experiment (the sweep and the longer run)
+ * measures, and so settles when it finds nothing to gain (JudgedOutcome.settles):
+ * - `reachability.not-converged`, when it fired: the sweep was trained at twice the steps (and
+ *   the longer run goes on from it);
+ * - `reachability.grad-spikes` at warning level — recurring order-of-magnitude spikes with no
+ *   lasting loss damage and finite weights (those are errors: facts that stand) — predicts
+ *   that the spikes cost the run something; the sweep tries their remedies (lower rates, and
+ *   warmup when the run had less) and the longer run more steps. copy-extrapolate's healthy
+ *   run (7,680 steps, seed 0) has such spikes, and the experiments gain under 2 % on it.
+ */
+export function settledByExperiment(findings: readonly Finding[], runId: string): string[] {
+  const fired = (code: string, severities: readonly string[]) => findings.some((f) => f.code === code && severities.includes(f.severity) && f.runs.includes(runId));
+  return [
+    ...(fired('reachability.not-converged', ['warning', 'error']) ? ['reachability.not-converged'] : []),
+    ...(fired('reachability.grad-spikes', ['warning']) ? ['reachability.grad-spikes'] : []),
+  ];
+}
+
 /** Heads of `spec`'s architecture at another width, keeping its head size (at least one head). */
 function headsAt(spec: ModelSpec, width: number): number {
   return Math.max(1, Math.round((spec.heads * width) / spec.width));
@@ -427,9 +446,9 @@ export class Lab {
       // Ladder's loop closed: the run re-judged with the experiments it planned (its own
       // held-out loss against the sweep's best, and its training data against held-out data).
       const measured = (t: Trial) => measuredTrial(t, experimentSetting(t.config, config));
-      // When the run's curve was judged not converged, the sweep was trained at twice the steps:
-      // it measures what the curve check only predicts, and its answer settles that check.
-      const tuned = { ...tunedGapOutcome(measured(main), sweep.map(measured)), ...(notConverged ? { settles: ['reachability.not-converged'] } : {}) };
+      // The experiment measures what some checks only predict, and its answer settles them.
+      const settles = settledByExperiment(diagnosis.findings, main.run.id);
+      const tuned = { ...tunedGapOutcome(measured(main), sweep.map(measured)), ...(settles.length > 0 ? { settles } : {}) };
       diagnosis = diagnoseRunWith(main.run, [reevaluation, tuned, data]);
     }
     const reachability = termEstimate(Math.max(0, main.heldoutLoss - minimum(sweep.map((t) => t.heldoutLoss))), [main.heldoutError, main.heldoutError]);

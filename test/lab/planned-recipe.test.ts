@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { experimentSetting, healthyConfig, plannedRecipe } from '../../src/lab/lab.js';
+import { experimentSetting, healthyConfig, plannedRecipe, settledByExperiment } from '../../src/lab/lab.js';
 import { faultByName } from '../../src/lab/faults.js';
 import type { Finding } from '../../src/ladder/finding.js';
 
@@ -62,5 +62,17 @@ describe('what an experiment changed, as the tuned-gap finding names it', () => 
     const planned = plannedRecipe(noWarmup, healthy, [finding('reachability.grad-spikes'), finding('reachability.schedule-never-decays', { kind: 'constant-at-plateau' })], 'run');
     expect(experimentSetting({ ...planned, lr: 0.1 }, noWarmup)).toBe(`learning_rate=0.1, warmup_steps=${healthy.warmup}, schedule=cosine`);
     expect(experimentSetting({ ...healthy, corruption: 0 }, { ...healthy, corruption: 0.3 })).toBe(`learning_rate=${healthy.lr}, cleaned training data`);
+  });
+});
+
+describe('the checks the planned experiment settles', () => {
+  it('settles not-converged when it fired, and gradient spikes only at warning level (no damage, finite weights)', () => {
+    expect(settledByExperiment([], 'run')).toEqual([]);
+    expect(settledByExperiment([finding('reachability.not-converged')], 'run')).toEqual(['reachability.not-converged']);
+    expect(settledByExperiment([finding('reachability.not-converged', {}, 'error'), finding('reachability.grad-spikes')], 'run')).toEqual(['reachability.not-converged', 'reachability.grad-spikes']);
+    // Damage or non-finite weights (error) are facts; a few small spikes (info) need no settling.
+    expect(settledByExperiment([finding('reachability.grad-spikes', {}, 'error')], 'run')).toEqual([]);
+    expect(settledByExperiment([finding('reachability.grad-spikes', {}, 'info')], 'run')).toEqual([]);
+    expect(settledByExperiment([finding('reachability.grad-spikes', {}, 'warning', ['other'])], 'run')).toEqual([]);
   });
 });
