@@ -165,6 +165,11 @@ function experimentConfig(config: TrainConfig, healthy: TrainConfig): TrainConfi
   return config.leakRows > 0 ? { ...config, labelShift: 0 } : { ...config, evalSize: healthy.evalSize, evaluations: healthy.evaluations, labelShift: 0 };
 }
 
+/** Whether a finding of `code` fired on the run at one of `severities` (by default, any but info). */
+function firedOn(findings: readonly Finding[], runId: string, code: string | ReadonlySet<string>, severities: readonly string[] = ['warning', 'error']): boolean {
+  return findings.some((f) => (typeof code === 'string' ? f.code === code : code.has(f.code)) && severities.includes(f.severity) && f.runs.includes(runId));
+}
+
 /** Findings whose next action includes "add warmup" (the sweep lowers the rate itself, by its extension below the run's). */
 const UNSTABLE_TRAINING = new Set(['reachability.divergence', 'reachability.instability', 'reachability.grad-spikes', 'reachability.frozen-after-blowup']);
 
@@ -183,10 +188,13 @@ const UNSTABLE_TRAINING = new Set(['reachability.divergence', 'reachability.inst
  *   recipe's schedule (cosine to 0).
  */
 export function plannedRecipe(recipe: TrainConfig, healthy: TrainConfig, findings: readonly Finding[], runId: string): TrainConfig {
-  const fires = (predicate: (f: Finding) => boolean) => findings.some((f) => f.severity !== 'info' && f.runs.includes(runId) && predicate(f));
-  const notConverged = fires((f) => f.code === 'reachability.not-converged');
-  const unstable = fires((f) => UNSTABLE_TRAINING.has(f.code));
-  const plateau = fires((f) => f.code === 'reachability.schedule-never-decays' && f.evidence.kind === 'constant-at-plateau');
+  const notConverged = firedOn(findings, runId, 'reachability.not-converged');
+  const unstable = firedOn(findings, runId, UNSTABLE_TRAINING);
+  const plateau = firedOn(
+    findings.filter((f) => f.evidence.kind === 'constant-at-plateau'),
+    runId,
+    'reachability.schedule-never-decays',
+  );
   const steps = notConverged ? recipe.steps * 2 : recipe.steps;
   const warmupFraction = Math.max(recipe.warmup / recipe.steps, unstable ? healthy.warmup / healthy.steps : 0);
   return { ...recipe, steps, warmup: Math.round(steps * warmupFraction), ...(plateau ? { schedule: healthy.schedule } : {}) };
@@ -221,10 +229,9 @@ export function experimentSetting(trial: TrainConfig, run: TrainConfig): string 
  *   run (7,680 steps, seed 0) has such spikes, and the experiments gain under 2 % on it.
  */
 export function settledByExperiment(findings: readonly Finding[], runId: string): string[] {
-  const fired = (code: string, severities: readonly string[]) => findings.some((f) => f.code === code && severities.includes(f.severity) && f.runs.includes(runId));
   return [
-    ...(fired('reachability.not-converged', ['warning', 'error']) ? ['reachability.not-converged'] : []),
-    ...(fired('reachability.grad-spikes', ['warning']) ? ['reachability.grad-spikes'] : []),
+    ...(firedOn(findings, runId, 'reachability.not-converged') ? ['reachability.not-converged'] : []),
+    ...(firedOn(findings, runId, 'reachability.grad-spikes', ['warning']) ? ['reachability.grad-spikes'] : []),
   ];
 }
 
@@ -411,7 +418,7 @@ export class Lab {
 
     // Ladder's estimates from the experiments it plans.
     const observation = termEstimate(main.reportedLoss - main.heldoutLoss, [main.heldoutError, main.reportedError]);
-    const notConverged = diagnosis.findings.some((f) => f.code === 'reachability.not-converged' && f.severity !== 'info' && f.runs.includes(main.run.id));
+    const notConverged = firedOn(diagnosis.findings, main.run.id, 'reachability.not-converged');
     // The observation experiment: the final weights re-evaluated independently on a larger
     // held-out sample, against what the run's evaluation reported.
     const reevaluation = reevaluationOutcome(main.run.id, { value: main.reportedLoss, error: main.reportedError }, { value: main.heldoutLoss, error: main.heldoutError });
