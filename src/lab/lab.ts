@@ -382,7 +382,7 @@ export class Lab {
       };
       // The lab's objective is the eval loss (the budget is in nats), the score the sweeps extend by.
       const objective: StudyConfig = { objective: { metric: 'eval/loss', direction: 'lower' } };
-      ({ trials: studyTrials, diagnosis } = await this.settledStudy(healthy, armStudy, (trials, extra) => studyDiagnosis(trials, studyId, objective, extra)));
+      ({ trials: studyTrials, diagnosis } = await this.settledStudy(healthy, armStudy, (trials, extra) => studyDiagnosis(trials, studyId, objective, extra), context));
       const own = studyTrials.filter((t) => sameSpec(t.config.spec, config.spec));
       const other = studyTrials.filter((t) => !sameSpec(t.config.spec, config.spec));
       instantiationEstimate = termEstimate(Math.max(0, minimum(own.map((t) => t.heldoutLoss)) - minimum(other.map((t) => t.heldoutLoss))), [main.heldoutError, main.heldoutError]);
@@ -405,7 +405,7 @@ export class Lab {
         .filter((l) => l !== entry.trainLength)
         .flatMap((l) => [`probe/accuracy_${l / entry.trainLength}x`, `probe/loss_${l / entry.trainLength}x`]);
       const studyConfig: StudyConfig = { concept: 'positional', probes, objective: { metric: 'eval/loss', direction: 'lower' } };
-      ({ trials: studyTrials, diagnosis } = await this.settledStudy(healthy, conceptStudy, (trials, extra) => studyDiagnosis(trials, studyId, studyConfig, extra)));
+      ({ trials: studyTrials, diagnosis } = await this.settledStudy(healthy, conceptStudy, (trials, extra) => studyDiagnosis(trials, studyId, studyConfig, extra), context));
       const own = studyTrials.filter((t) => t.config.spec.positional === config.spec.positional);
       const other = studyTrials.filter((t) => t.config.spec.positional !== config.spec.positional);
       otherFamily = other;
@@ -534,15 +534,35 @@ export class Lab {
    * with what the doubling measured (doublingOutcome): when no arm's best gained from it
    * beyond noise and 2 %, that measurement settles the curves' prediction that more steps pay.
    */
-  async settledStudy(recipe: TrainConfig, build: (recipe: TrainConfig) => Promise<Trial[]>, judge: (trials: Trial[], extra?: JudgedOutcome[]) => Diagnosis): Promise<{ trials: Trial[]; diagnosis: Diagnosis }> {
+  async settledStudy(
+    recipe: TrainConfig,
+    build: (recipe: TrainConfig) => Promise<Trial[]>,
+    judge: (trials: Trial[], extra?: JudgedOutcome[]) => Diagnosis,
+    context?: CaseContext,
+  ): Promise<{ trials: Trial[]; diagnosis: Diagnosis }> {
     let trials = await build(recipe);
     let diagnosis = judge(trials);
+    const extra: JudgedOutcome[] = [];
     const unconverged = diagnosis.verdict.layer === 'reachability' && diagnosis.findings.some((f) => f.code === 'reachability.not-converged' && f.severity !== 'info');
     if (unconverged) {
       const before = trials;
       trials = await build({ ...recipe, steps: recipe.steps * 2, warmup: recipe.warmup * 2 });
       const doubling = doublingOutcome(before, trials);
-      diagnosis = judge(trials, doubling ? [doubling] : []);
+      if (doubling) extra.push(doubling);
+      diagnosis = judge(trials, extra);
+    }
+    // Gradient-spike warnings on an arm's best run: the lower rate is their remedy (the study's
+    // runs already have the recipe's warmup). Measured against the arm's own runs at lower
+    // rates, and one grid step below when the arm has none.
+    const spiking = trials.filter((t) => firedOn(diagnosis.findings, t.run.id, 'reachability.grad-spikes', ['warning']));
+    if (spiking.length > 0) {
+      const lacking = spiking.filter((t) => lowerRateRuns(t, trials).length === 0);
+      const remedies = await this.trials(
+        lacking.map((t) => ({ ...t.config, lr: gridBelow(t.config.lr) })),
+        context,
+      );
+      const spikes = spikesOutcome(spiking, [...trials, ...remedies]);
+      if (spikes) diagnosis = judge(trials, [...extra, spikes]);
     }
     return { trials, diagnosis };
   }
@@ -637,6 +657,32 @@ export function doublingOutcome(before: Trial[], after: Trial[]): JudgedOutcome 
     return measuredTrial(t, `width=${width}, positional=${positional}, mixer=${mixer}, learning_rate=${t.config.lr}, steps=${t.config.steps}`);
   };
   return { ...tunedGapOutcome(measured(most.from), [measured(most.to)]), settles: ['reachability.not-converged'] };
+}
+
+/** Runs of `trial`'s architecture and steps at a lower learning rate than its own (any seed). */
+function lowerRateRuns(trial: Trial, trials: Trial[]): Trial[] {
+  return trials.filter((t) => sameSpec(t.config.spec, trial.config.spec) && t.config.steps === trial.config.steps && t.config.lr < trial.config.lr);
+}
+
+/**
+ * What lowering the rate measured of a study's gradient-spike warnings (reachability.grad-spikes
+ * at warning level: recurring order-of-magnitude spikes, no lasting damage, finite weights),
+ * which predict that the spikes cost the run something. Each spiking run against its
+ * architecture's runs at lower rates among `trials`, as a tuned gap; the run that lost the most
+ * to them is reported, and settles the warnings when even its gap is clear (within noise or
+ * under 2 %). Undefined when no spiking run has a lower-rate run to compare with.
+ */
+export function spikesOutcome(spiking: Trial[], trials: Trial[]): JudgedOutcome | undefined {
+  let most: { outcome: JudgedOutcome; relativeGap: number } | undefined;
+  for (const run of spiking) {
+    const lower = lowerRateRuns(run, trials);
+    if (lower.length === 0) continue;
+    const measured = (t: Trial) => measuredTrial(t, `learning_rate=${t.config.lr}${t.config.seed !== run.config.seed ? `, seed=${t.config.seed}` : ''}`);
+    const outcome = tunedGapOutcome(measured(run), lower.map(measured));
+    const relativeGap = outcome.outcome.status === 'unknown' ? -Infinity : Number(outcome.outcome.findings?.[0]?.evidence.relativeGap ?? -Infinity);
+    if (!most || relativeGap > most.relativeGap) most = { outcome, relativeGap };
+  }
+  return most && { ...most.outcome, settles: ['reachability.grad-spikes'] };
 }
 
 export { FAULT_NAMES, WORLD_NAMES };
