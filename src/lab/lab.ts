@@ -530,9 +530,12 @@ export class Lab {
   /**
    * A study, and the study again at twice the steps when ladder's verdict on it is that its
    * runs are not converged (reachability.not-converged: the experiment it names is a longer
-   * run). Once: a study still unsettled at twice the steps is reported as it stands, judged
-   * with what the doubling measured (doublingOutcome): when no arm's best gained from it
-   * beyond noise and 2 %, that measurement settles the curves' prediction that more steps pay.
+   * run). The whole study is doubled once; an arm whose best setting still gained from that
+   * (beyond noise and 2 %) has its best setting doubled again while it pays, up to
+   * LENGTH_EXPERIMENT.maxDoublings in all. The study is judged with what the last doublings
+   * measured (lengthOutcome): when no arm's last doubling gained, and the longer runs did not
+   * undo an order between the arms, that settles the curves' prediction that more steps pay.
+   * markov3 `width4`, seed 0: the width-4 arm gained 13 % from 1,600 to 3,200 steps.
    */
   async settledStudy(
     recipe: TrainConfig,
@@ -547,7 +550,12 @@ export class Lab {
     if (unconverged) {
       const before = trials;
       trials = await build({ ...recipe, steps: recipe.steps * 2, warmup: recipe.warmup * 2 });
-      const doubling = doublingOutcome(before, trials);
+      // An arm whose best setting still gained from the doubling has that setting doubled
+      // again while it pays (the training-length experiment, on one run per arm).
+      const chains = await Promise.all(
+        armPairs(before, trials).map(async ([from, to]) => [from, to, ...(await this.lengthExperiment(to, Number.POSITIVE_INFINITY, context, from))]),
+      );
+      const doubling = lengthOutcome(chains, trials);
       if (doubling) extra.push(doubling);
       diagnosis = judge(trials, extra);
     }
@@ -634,6 +642,20 @@ function measuredTrial(t: Trial, setting: string) {
   return { id: t.run.id, value: t.heldoutLoss, error: t.heldoutError, setting };
 }
 
+/** The best trial (by held-out loss) of one architecture (`arm`, its spec as JSON) among `trials`. */
+function armBest(trials: Trial[], arm: string): Trial | undefined {
+  return trials.filter((t) => JSON.stringify(t.config.spec) === arm).reduce<Trial | undefined>((a, b) => (a === undefined || b.heldoutLoss < a.heldoutLoss ? b : a), undefined);
+}
+
+/** For each arm of `after`, its best at the recipe's steps (`before`) and at twice them. */
+function armPairs(before: Trial[], after: Trial[]): [Trial, Trial][] {
+  return [...new Set(after.map((t) => JSON.stringify(t.config.spec)))].flatMap((arm) => {
+    const from = armBest(before, arm);
+    const to = armBest(after, arm);
+    return from && to ? [[from, to] as [Trial, Trial]] : [];
+  });
+}
+
 /**
  * What doubling a study's steps measured: for each arm (architecture), its best held-out loss
  * at the recipe's steps against its best at twice them; the arm that gained the most, as a
@@ -641,13 +663,25 @@ function measuredTrial(t: Trial, setting: string) {
  * that settles reachability.not-converged when it is clear. Undefined when no arm is in both.
  */
 export function doublingOutcome(before: Trial[], after: Trial[]): JudgedOutcome | undefined {
-  const best = (trials: Trial[], arm: string) =>
-    trials.filter((t) => JSON.stringify(t.config.spec) === arm).reduce<Trial | undefined>((a, b) => (a === undefined || b.heldoutLoss < a.heldoutLoss ? b : a), undefined);
+  return lengthOutcome(armPairs(before, after), after);
+}
+
+/**
+ * What a study's training-length experiment measured. Each chain is one arm's best setting at
+ * successive doublings of its steps (the recipe's, twice them, and on while doubling paid);
+ * the arm whose last doubling gained the most is reported as a tuned gap (a problem when the
+ * gain is beyond noise and over 2 %). When it is clear, it settles reachability.not-converged,
+ * unless the longer runs undid an order the study showed: an arm worse than another beyond
+ * noise at the study's steps (`trials`) that, trained longer, is no longer worse beyond noise.
+ * Then the comparison depends on the training length, and the not-converged findings stand.
+ * Undefined when there is no chain.
+ */
+export function lengthOutcome(chains: Trial[][], trials: Trial[]): JudgedOutcome | undefined {
   let most: { from: Trial; to: Trial; relativeGap: number } | undefined;
-  for (const arm of new Set(after.map((t) => JSON.stringify(t.config.spec)))) {
-    const from = best(before, arm);
-    const to = best(after, arm);
-    if (!from || !to) continue;
+  for (const chain of chains) {
+    if (chain.length < 2) continue;
+    const from = chain[chain.length - 2]!;
+    const to = chain[chain.length - 1]!;
     const relativeGap = (from.heldoutLoss - to.heldoutLoss) / Math.abs(from.heldoutLoss);
     if (!most || relativeGap > most.relativeGap) most = { from, to, relativeGap };
   }
@@ -656,7 +690,23 @@ export function doublingOutcome(before: Trial[], after: Trial[]): JudgedOutcome 
     const { width, positional, mixer } = t.config.spec;
     return measuredTrial(t, `width=${width}, positional=${positional}, mixer=${mixer}, learning_rate=${t.config.lr}, steps=${t.config.steps}`);
   };
-  return { ...tunedGapOutcome(measured(most.from), [measured(most.to)]), settles: ['reachability.not-converged'] };
+  const outcome = tunedGapOutcome(measured(most.from), [measured(most.to)]);
+  return orderUndone(chains, trials) ? outcome : { ...outcome, settles: ['reachability.not-converged'] };
+}
+
+/** Whether training longer (`chains`) undid an order between two arms that the study's `trials` showed beyond noise. */
+function orderUndone(chains: Trial[][], trials: Trial[]): boolean {
+  const arms = [...new Set(trials.map((t) => JSON.stringify(t.config.spec)))];
+  // The runs beyond the study's doubling (a chain starts at the recipe's steps and twice them).
+  const longer = chains.flatMap((chain) => chain.slice(2));
+  const best = (pool: Trial[], arm: string) => armBest(pool, arm);
+  const worse = (a: Trial, b: Trial) => excessGap({ value: a.heldoutLoss, error: a.heldoutError }, { value: b.heldoutLoss, error: b.heldoutError }, a.heldoutLoss, TUNED_GAP_THRESHOLDS).low > 0;
+  return arms.some((a) =>
+    arms.some((b) => {
+      const [a0, b0, a1, b1] = [best(trials, a), best(trials, b), best([...trials, ...longer], a), best([...trials, ...longer], b)];
+      return a !== b && a0 && b0 && a1 && b1 && worse(a0, b0) && !worse(a1, b1);
+    }),
+  );
 }
 
 /** Runs of `trial`'s architecture and steps at a lower learning rate than its own (any seed). */

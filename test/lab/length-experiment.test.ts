@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Lab, LENGTH_EXPERIMENT, doublingOutcome, healthyConfig, type LabOptions } from '../../src/lab/lab.js';
+import { Lab, LENGTH_EXPERIMENT, doublingOutcome, healthyConfig, lengthOutcome, type LabOptions } from '../../src/lab/lab.js';
+import type { Diagnosis, JudgedOutcome } from '../../src/ladder/diagnose.js';
 import type { TrainConfig } from '../../src/lab/faults.js';
 import type { Trial } from '../../src/lab/trial.js';
 
@@ -97,5 +98,72 @@ describe("a study's doubling, measured", () => {
     // 0.67 %, width 4 0.56 %.
     expect(flat.outcome.status === 'clear' && flat.outcome.findings?.[0]?.evidence.value).toBe(0.75);
     expect(doublingOutcome([arm(8, 1600, 1)], [arm(16, 3200, 0.7)])).toBeUndefined();
+  });
+
+  it('reports the last doubling of each arm that went on, and keeps not-converged when the longer runs undo the arms\' order', () => {
+    // Width 4 gained 13 % from the study's doubling, then 4 % and 1 % more; width 16 0.7 %.
+    const wide = [arm(16, 1600, 0.724), arm(16, 3200, 0.719)];
+    const narrow = [arm(4, 1600, 1.01), arm(4, 3200, 0.88), arm(4, 6400, 0.845), arm(4, 12800, 0.837)];
+    const study = [wide[1]!, narrow[1]!];
+    const settled = lengthOutcome([wide, narrow], study)!;
+    expect(settled.outcome.status).toBe('clear');
+    expect(settled.settles).toEqual(['reachability.not-converged']);
+    const evidence = settled.outcome.status === 'clear' ? settled.outcome.findings?.[0]?.evidence : undefined;
+    expect(evidence?.setting).toContain('steps=6400');
+    expect(evidence?.bestSetting).toContain('steps=12800');
+    // Still gaining at the last doubling: a problem, as the study's doubling alone was.
+    const gaining = lengthOutcome([wide, narrow.slice(0, 3)], study)!;
+    expect(gaining.outcome.status).toBe('problem');
+    // Trained longer, width 4 caught up with width 16: the comparison depends on the length.
+    const caughtUp = [...narrow.slice(0, 3), arm(4, 12800, 0.72)];
+    const undone = lengthOutcome([wide, caughtUp], study)!;
+    expect(undone.outcome.status).toBe('problem');
+    const flatAgain = [...narrow.slice(0, 2), arm(4, 6400, 0.725), arm(4, 12800, 0.7235)];
+    const overturned = lengthOutcome([wide, flatAgain], study)!;
+    expect(overturned.outcome.status).toBe('clear');
+    expect(overturned.settles).toBeUndefined();
+  });
+
+  /** A study of widths 16 and 4 on stand-in trials (held-out loss `narrow` of the steps for width 4), judged by a stand-in that settles on a clear doubling. */
+  async function studyWith(narrow: (steps: number) => number) {
+    const lab = await Lab.start({ workers: 1 });
+    labs.push(lab);
+    const trained: [number, number][] = [];
+    lab.trial = async (config: TrainConfig) => {
+      trained.push([config.spec.width, config.steps]);
+      const heldoutLoss = config.spec.width === 4 ? narrow(config.steps) : 0.72 + 0.004 * (1600 / config.steps);
+      return { config, heldoutLoss, heldoutError: 0.002, run: { id: `w${config.spec.width}-${config.steps}` } } as unknown as Trial;
+    };
+    const seen: JudgedOutcome[][] = [];
+    const judge = (trials: Trial[], extra: JudgedOutcome[] = []) => {
+      seen.push(extra);
+      const settled = extra.some((o) => o.settles?.includes('reachability.not-converged') && o.outcome.status === 'clear');
+      return {
+        verdict: { layer: settled ? 'instantiation' : 'reachability' },
+        findings: settled ? [] : [{ code: 'reachability.not-converged', severity: 'warning', runs: [trials[0]!.run.id] }],
+      } as unknown as Diagnosis;
+    };
+    const { diagnosis } = await lab.settledStudy(recipe, (r) => lab.trials([r, { ...r, spec: { ...r.spec, width: 4 } }]), judge);
+    return { trained, last: seen.at(-1)![0]!, diagnosis };
+  }
+
+  it('doubles the best setting of an arm that still gains while it pays, and judges the study with its last doubling', async () => {
+    // Width 4: 1.1 → 0.875 → 0.819 (6.4 %) → 0.805 (1.7 %, under 2 %): converged at 12,800 steps, still worse than width 16.
+    const settles = await studyWith((steps) => 0.8 + 0.3 * (1600 / steps) ** 2);
+    expect(settles.trained).toEqual([
+      [16, 1600],
+      [4, 1600],
+      [16, 3200],
+      [4, 3200],
+      [4, 6400],
+      [4, 12800],
+    ]);
+    expect(settles.last.outcome.status).toBe('clear');
+    expect(settles.diagnosis.verdict.layer).toBe('instantiation');
+    // Width 4 still gains 6 % at the third doubling (LENGTH_EXPERIMENT.maxDoublings): not converged, as the curves said.
+    const gains = await studyWith((steps) => 0.7 + 0.4 * (1600 / steps));
+    expect(gains.trained.at(-1)).toEqual([4, 12800]);
+    expect(gains.last.outcome.status).toBe('problem');
+    expect(gains.diagnosis.verdict.layer).toBe('reachability');
   });
 });
