@@ -46,8 +46,11 @@ export const gradSpikes = defineCheck({
       value: 10,
       why:
         'only spikes of an order of magnitude over the running level count towards a warning: under SGD that is an ' +
-        'update ten times its tuned size, under Adam a jolt that dominates the second-moment estimate; 2–5× spikes ' +
-        'are everyday batch variation in fine-tuning',
+        'update ten times its tuned size; under Adam (β1 0.9, β2 0.999) a 10× gradient raises √v by only 5 % ' +
+        '(0.001 × 100 = 0.1 of its level), so its excess passes through the first moment: about eight learning rates ' +
+        'of movement along that one batch’s gradient over the next ~20 steps (0.85, 0.76, 0.68, … per step), where a ' +
+        'typical step moves at most one. ' +
+        '2–5× spikes are everyday batch variation in fine-tuning',
     },
     frequentOverflowFraction: {
       value: 0.05,
