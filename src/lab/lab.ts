@@ -699,11 +699,10 @@ function orderUndone(chains: Trial[][], trials: Trial[]): boolean {
   const arms = [...new Set(trials.map((t) => JSON.stringify(t.config.spec)))];
   // The runs beyond the study's doubling (a chain starts at the recipe's steps and twice them).
   const longer = chains.flatMap((chain) => chain.slice(2));
-  const best = (pool: Trial[], arm: string) => armBest(pool, arm);
   const worse = (a: Trial, b: Trial) => excessGap({ value: a.heldoutLoss, error: a.heldoutError }, { value: b.heldoutLoss, error: b.heldoutError }, a.heldoutLoss, TUNED_GAP_THRESHOLDS).low > 0;
   return arms.some((a) =>
     arms.some((b) => {
-      const [a0, b0, a1, b1] = [best(trials, a), best(trials, b), best([...trials, ...longer], a), best([...trials, ...longer], b)];
+      const [a0, b0, a1, b1] = [armBest(trials, a), armBest(trials, b), armBest([...trials, ...longer], a), armBest([...trials, ...longer], b)];
       return a !== b && a0 && b0 && a1 && b1 && worse(a0, b0) && !worse(a1, b1);
     }),
   );
