@@ -535,7 +535,8 @@ export class Lab {
    * LENGTH_EXPERIMENT.maxDoublings in all. The study is judged with what the last doublings
    * measured (lengthOutcome): when no arm's last doubling gained, and the longer runs did not
    * undo an order between the arms, that settles the curves' prediction that more steps pay.
-   * markov3 `width4`, seed 0: the width-4 arm gained 13 % from 1,600 to 3,200 steps.
+   * markov3 `width4`, seed 0: the width-4 arm still gained beyond noise and 2 % from 1,600 to
+   * 3,200 steps, which held the comparison back until its best setting was trained longer.
    */
   async settledStudy(
     recipe: TrainConfig,
