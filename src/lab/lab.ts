@@ -501,7 +501,8 @@ export class Lab {
    * The training-length experiment: `start` at twice the steps, doubled again while the last
    * doubling paid (held-out loss lower beyond noise and by more than 2 %, the tuned gap's
    * thresholds) or the model still predicts no better than its training data's token
-   * frequencies (`frequenciesLoss`), at most LENGTH_EXPERIMENT.maxDoublings times counting a
+   * frequencies (`frequenciesLoss`), at most LENGTH_EXPERIMENT.maxDoublings times (or
+   * maxDoublingsUnlearned, while the last run has learned nothing) counting a
    * doubling already made from `before` (the run, when the sweep was trained at twice its
    * steps). A researcher keeps doubling while it pays: a tenth of a recipe is not recovered by
    * one doubling. And a model that has learned nothing yet says nothing about whether more
@@ -517,7 +518,7 @@ export class Lab {
     let last = start;
     let doublings = before ? 1 : 0;
     let goOn = before ? paid(before, start) || learnedNothing(start) : true;
-    while (goOn && doublings < limits.maxDoublings) {
+    while (goOn && doublings < (learnedNothing(last) ? limits.maxDoublingsUnlearned : limits.maxDoublings)) {
       const next = await this.trial({ ...last.config, steps: last.config.steps * 2, warmup: last.config.warmup * 2 }, context);
       trials.push(next);
       doublings++;
@@ -606,7 +607,7 @@ export class Lab {
 }
 
 /** The training-length experiment's limits (Lab.lengthExperiment; overridden through LabOptions.lengthExperiment). */
-export const LENGTH_EXPERIMENT: { readonly maxDoublings: number; readonly frequenciesMargin: number } = {
+export const LENGTH_EXPERIMENT: { readonly maxDoublings: number; readonly maxDoublingsUnlearned: number; readonly frequenciesMargin: number } = {
   /**
    * At most 3 doublings (8× the run's steps): enough to recover a run stopped at a tenth of
    * its recipe to 80 % of it, and for copy's induction head, which forms between 200 and 800
@@ -614,6 +615,14 @@ export const LENGTH_EXPERIMENT: { readonly maxDoublings: number; readonly freque
    * cost more than the recipe itself.
    */
   maxDoublings: 3,
+  /**
+   * One doubling more (16× the run's steps) while the last run still predicts no better than
+   * its token frequencies: a model that has learned nothing says nothing about whether more
+   * steps pay, and when the induction head forms varies with the seed. copy `short`, seed 1:
+   * at 8× (640 steps) the sweep's best still sat on the ln 16 plateau, while the healthy
+   * recipe's run at 800 steps had learned the copy.
+   */
+  maxDoublingsUnlearned: 4,
   /**
    * "Learned nothing yet": held-out loss within 1 % of the frequency baseline's. The copy
    * plateau sits at 2.772 against ln 16 = 2.773; every Markov world's runs beat their

@@ -66,10 +66,18 @@ describe('the training-length experiment', () => {
     expect(trained).toEqual([]);
   });
 
-  it(`stops at ${LENGTH_EXPERIMENT.maxDoublings} doublings; the limits are overridable`, async () => {
+  it(`stops at ${LENGTH_EXPERIMENT.maxDoublings} doublings, ${LENGTH_EXPERIMENT.maxDoublingsUnlearned} while nothing is learned; the limits are overridable`, async () => {
     const never = await standIn(() => plateau);
-    expect((await never.lab.lengthExperiment(trialOf(recipe, () => plateau), plateau)).map((t) => t.config.steps)).toEqual([160, 320, 640]);
-    const once = await standIn(() => plateau, { lengthExperiment: { maxDoublings: 1 } });
+    expect((await never.lab.lengthExperiment(trialOf(recipe, () => plateau), plateau)).map((t) => t.config.steps)).toEqual([160, 320, 640, 1280]);
+    // Learned at the fourth doubling (the induction head forming late): the experiment sees it.
+    const late = (steps: number) => (steps >= 1280 ? 1.4 : plateau - 0.001);
+    const lateLab = await standIn(late);
+    expect((await lateLab.lab.lengthExperiment(trialOf(recipe, late), plateau)).map((t) => t.heldoutLoss).at(-1)).toBe(1.4);
+    // Paying but learned: the ordinary limit.
+    const paying = (steps: number) => 1.0 + 80 / steps;
+    const payingLab = await standIn(paying);
+    expect((await payingLab.lab.lengthExperiment(trialOf(recipe, paying), plateau)).map((t) => t.config.steps)).toEqual([160, 320, 640]);
+    const once = await standIn(() => plateau, { lengthExperiment: { maxDoublings: 1, maxDoublingsUnlearned: 1 } });
     expect((await once.lab.lengthExperiment(trialOf(recipe, () => plateau), plateau)).map((t) => t.config.steps)).toEqual([160]);
     // A 1 % margin: 0.5 % below the frequencies is still "nothing learned"; 2 % below is not
     // (and 0.995 → 0.98 of the plateau is a 1.5 % gain, under the 2 % that pays).
