@@ -433,7 +433,8 @@ export class Lab {
     // warmup when unstable, a decay when a constant rate ends on a plateau.
     const planned = plannedRecipe(recipe, healthy, diagnosis.findings, main.run.id);
     const lrSweep = await this.plannedSweep(planned, context);
-    const lrBest = lrSweep.reduce((a, b) => (b.heldoutLoss < a.heldoutLoss ? b : a));
+    const ngram = this.baseline(recipe);
+    const lrBest = sweepBest(lrSweep, planned.lr, ngram.frequenciesLoss * (1 - { ...LENGTH_EXPERIMENT, ...this.options.lengthExperiment }.frequenciesMargin));
     // The training-length experiment, for a run judged on its own (a study settles its runs'
     // training length itself): the sweep's best rate trained twice as long, and again while
     // doubling pays. Under a decaying schedule a run that stopped too early ends on a flat,
@@ -441,7 +442,6 @@ export class Lab {
     // was trained at twice the steps (not converged), that was the first doubling: the
     // experiment goes on from the sweep's best only if it paid over the run. Trained alongside
     // the capacity alternative below.
-    const ngram = this.baseline(recipe);
     const longer = !fault.study ? this.lengthExperiment(lrBest, ngram.frequenciesLoss, context, notConverged ? main : undefined) : undefined;
     // The capacity alternative (when no study measured instantiation): the same architecture
     // at twice the width, swept at the same steps around the best rate.
@@ -630,6 +630,20 @@ export const LENGTH_EXPERIMENT: { readonly maxDoublings: number; readonly maxDou
    */
   frequenciesMargin: 0.01,
 };
+
+/**
+ * The sweep's best trial by held-out loss, the one the length experiment and the capacity
+ * alternative start from. When no trial of the sweep has learned anything (held-out loss at or
+ * above `learnedNothingAt`, the frequency baseline's less its margin), which of them is lowest
+ * is noise, and the sweep's extension past an edge chases that noise: the trial at the
+ * recipe's own rate `lr` is kept. copy `short`, seed 1: every rate at 80 steps sits on the ln 16
+ * plateau, and the extension had taken the best to a rate that learned nothing at 16× the steps.
+ */
+export function sweepBest(sweep: Trial[], lr: number, learnedNothingAt: number): Trial {
+  const best = sweep.reduce((a, b) => (b.heldoutLoss < a.heldoutLoss ? b : a));
+  if (best.heldoutLoss < learnedNothingAt) return best;
+  return sweep.find((t) => t.config.lr === lr) ?? best;
+}
 
 /** Seeds added at each arm's best setting (seed + k): three seeds per arm in all. */
 const EXTRA_SEEDS = [1, 2];

@@ -129,8 +129,13 @@ export const FINDINGS: Record<string, FindingText> = {
   },
   'reachability.sweep-edge': {
     summary: (e) =>
-      `${e.arm}: the best ${e.key} is ${num(e.best)}, the ${e.side === 'low' ? 'lowest' : 'highest'} value searched (${(e.values as number[]).map(num).join(', ')}); its tuned ${e.objective} is a lower bound`,
-    next: (e) => `extend the ${e.key} sweep of ${e.arm} to ${num(e.extendTo)} (and beyond while it keeps improving) before comparing this arm`,
+      e.flat === true
+        ? `${e.arm}: the best ${e.key} is ${num(e.best)}, the ${e.side === 'low' ? 'lowest' : 'highest'} value searched (${(e.values as number[]).map(num).join(', ')}), but it beats the best inside by ${num(e.margin)}, within seed noise (${num(e.tie)}): the ${e.objective} is flat there`
+        : `${e.arm}: the best ${e.key} is ${num(e.best)}, the ${e.side === 'low' ? 'lowest' : 'highest'} value searched (${(e.values as number[]).map(num).join(', ')}); its tuned ${e.objective} is a lower bound`,
+    next: (e) =>
+      e.flat === true
+        ? `nothing to extend: the ${e.key} range of ${e.arm} ends on a plateau of its ${e.objective}`
+        : `extend the ${e.key} sweep of ${e.arm} to ${num(e.extendTo)} (and beyond while it keeps improving) before comparing this arm`,
   },
   'instantiation.tuned-comparison': {
     summary: (e) =>

@@ -360,7 +360,8 @@ export function studyFigures(study: Study, diagnosis: Diagnosis): Figure[] {
   const lrKey = learningRateKey(study);
   const swept = study.nuisance.filter((key) => study.arms.some((arm) => new Set(arm.settings.map((s) => valueKey(s.nuisance[key]))).size >= 2));
   const keys = lrKey !== undefined && swept.includes(lrKey) ? [lrKey, ...swept.filter((k) => k !== lrKey)] : swept;
-  const edges = findingsWith(diagnosis, 'reachability.sweep-edge');
+  // Edges to extend; an edge on a flat landscape (info) has nothing to extend.
+  const edges = findingsWith(diagnosis, 'reachability.sweep-edge').filter((f) => f.severity !== 'info');
   for (const key of keys) {
     const points: SweepFigure['points'] = [];
     for (const arm of study.arms) {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Lab, LENGTH_EXPERIMENT, doublingOutcome, healthyConfig, lengthOutcome, type LabOptions } from '../../src/lab/lab.js';
+import { Lab, LENGTH_EXPERIMENT, doublingOutcome, healthyConfig, lengthOutcome, sweepBest, type LabOptions } from '../../src/lab/lab.js';
 import type { Diagnosis, JudgedOutcome } from '../../src/ladder/diagnose.js';
 import type { TrainConfig } from '../../src/lab/faults.js';
 import type { Trial } from '../../src/lab/trial.js';
@@ -173,5 +173,23 @@ describe("a study's doubling, measured", () => {
     expect(gains.trained.at(-1)).toEqual([4, 12800]);
     expect(gains.last.outcome.status).toBe('problem');
     expect(gains.diagnosis.verdict.layer).toBe('reachability');
+  });
+});
+
+describe("the sweep's best, where the length experiment starts", () => {
+  const recipe = healthyConfig('copy', 1);
+  const at = (lr: number, heldoutLoss: number) => ({ config: { ...recipe, lr }, heldoutLoss, heldoutError: 0.001 }) as unknown as Trial;
+  const plateau = Math.log(16);
+
+  it('is the lowest held-out loss once anything was learned', () => {
+    expect(sweepBest([at(3e-3, 2.0), at(1e-2, 1.5), at(3e-2, 2.77)], 1e-2, plateau * 0.99).config.lr).toBe(1e-2);
+    expect(sweepBest([at(3e-3, 1.4), at(1e-2, 1.5), at(3e-2, 2.77)], 1e-2, plateau * 0.99).config.lr).toBe(3e-3);
+  });
+
+  it("is the recipe's own rate when every rate sits on the frequency plateau (the lowest is noise)", () => {
+    const flat = [at(1e-4, 2.7718), at(3e-4, 2.7721), at(1e-3, 2.7725), at(3e-3, 2.7724), at(1e-2, 2.7726), at(3e-2, 2.7729)];
+    expect(sweepBest(flat, 1e-2, plateau * 0.99).config.lr).toBe(1e-2);
+    // Without the recipe's rate among them, the lowest.
+    expect(sweepBest(flat.slice(0, 2), 1e-2, plateau * 0.99).config.lr).toBe(1e-4);
   });
 });

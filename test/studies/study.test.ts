@@ -145,6 +145,31 @@ describe('study checks on synthetic sweeps with known effects', () => {
     expect(evaluate(sweepEdge, study(sweep({ a: 0, b: 0 }, [1e-4, 1e-3, 1e-2], 2, 0.001))).status).toBe('clear');
   });
 
+  it('an edge within seed noise of the best inside is a flat landscape, reported as info', () => {
+    // Every rate on one plateau (a model that learns nothing at any rate): the best is where noise puts it.
+    const runs: Run[] = [];
+    const values: Record<string, number> = { '0.001': 0.5002, '0.003': 0.5001, '0.01': 0.5004 };
+    for (const arm of ['a', 'b']) {
+      for (const lr of [1e-3, 3e-3, 1e-2]) {
+        for (const seed of [0, 1]) {
+          const base = arm === 'a' ? values[String(lr)]! : 0.7 - 0.1 * Math.abs(Math.log10(lr / 3e-3));
+          runs.push(run(`${arm}-${lr}-${seed}`, { arch: arm, learning_rate: lr, seed }, base + (seed === 0 ? 0.001 : -0.001)));
+        }
+      }
+    }
+    const outcome = evaluate(sweepEdge, study(runs));
+    expect(outcome.status).toBe('clear');
+    const finding = outcome.status === 'clear' ? outcome.findings?.[0] : undefined;
+    expect(finding?.severity).toBe('info');
+    expect(finding?.evidence).toMatchObject({ arm: expect.stringContaining('a'), best: 0.01, flat: true });
+    expect(Number(finding?.evidence.margin)).toBeCloseTo(0.0002, 9);
+    // The same edge 0.05 above the inside is a trend towards it: a warning.
+    const trending = runs.map((r) => (r.id.startsWith('a-0.01-') ? run(r.id, { arch: 'a', learning_rate: 1e-2, seed: Number(r.id.at(-1)) }, 0.5504 + (r.id.endsWith('0') ? 0.001 : -0.001)) : r));
+    const warned = evaluate(sweepEdge, study(trending));
+    expect(warned.status).toBe('problem');
+    expect(warned.status === 'problem' && warned.findings[0]!.evidence.flat).toBe(false);
+  });
+
   it('a tuned study with a real gap is judged at instantiation; the verdict passes through the taboo', () => {
     const d = diagnoseStudy(study(sweep({ linear: -0.05, mlp: 0 }, [1e-4, 1e-3, 1e-2, 1e-1], 2, 0.005)), 'tuned');
     expect(d.verdict.layer).toBe('instantiation');
