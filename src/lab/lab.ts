@@ -434,7 +434,7 @@ export class Lab {
     const planned = plannedRecipe(recipe, healthy, diagnosis.findings, main.run.id);
     const lrSweep = await this.plannedSweep(planned, context);
     const ngram = this.baseline(recipe);
-    const lrBest = sweepBest(lrSweep, planned.lr, ngram.frequenciesLoss * (1 - { ...LENGTH_EXPERIMENT, ...this.options.lengthExperiment }.frequenciesMargin));
+    const lrBest = sweepBest(lrSweep, planned.lr, this.learnedNothingAt(ngram.frequenciesLoss));
     // The training-length experiment, for a run judged on its own (a study settles its runs'
     // training length itself): the sweep's best rate trained twice as long, and again while
     // doubling pays. Under a decaying schedule a run that stopped too early ends on a flat,
@@ -497,6 +497,16 @@ export class Lab {
     };
   }
 
+  /** The training-length experiment's limits, with the session's overrides. */
+  lengthLimits(): typeof LENGTH_EXPERIMENT {
+    return { ...LENGTH_EXPERIMENT, ...this.options.lengthExperiment };
+  }
+
+  /** The held-out loss at and above which a model has learned nothing yet: its data's frequency baseline less the margin. */
+  learnedNothingAt(frequenciesLoss: number): number {
+    return frequenciesLoss * (1 - this.lengthLimits().frequenciesMargin);
+  }
+
   /**
    * The training-length experiment: `start` at twice the steps, doubled again while the last
    * doubling paid (held-out loss lower beyond noise and by more than 2 %, the tuned gap's
@@ -510,8 +520,8 @@ export class Lab {
    * few hundred steps, then drops by half once the induction head forms.
    */
   async lengthExperiment(start: Trial, frequenciesLoss: number, context?: CaseContext, before?: Trial): Promise<Trial[]> {
-    const limits = { ...LENGTH_EXPERIMENT, ...this.options.lengthExperiment };
-    const learnedNothing = (t: Trial) => t.heldoutLoss >= frequenciesLoss * (1 - limits.frequenciesMargin);
+    const limits = this.lengthLimits();
+    const learnedNothing = (t: Trial) => t.heldoutLoss >= this.learnedNothingAt(frequenciesLoss);
     const paid = (from: Trial, to: Trial) =>
       excessGap({ value: from.heldoutLoss, error: from.heldoutError }, { value: to.heldoutLoss, error: to.heldoutError }, from.heldoutLoss, TUNED_GAP_THRESHOLDS).problem;
     const trials: Trial[] = [];
@@ -751,9 +761,8 @@ export function spikesOutcome(spiking: Trial[], trials: Trial[]): JudgedOutcome 
     const lower = lowerRateRuns(run, trials);
     if (lower.length === 0) continue;
     const measured = (t: Trial) => measuredTrial(t, `learning_rate=${t.config.lr}${t.config.seed !== run.config.seed ? `, seed=${t.config.seed}` : ''}`);
-    const outcome = tunedGapOutcome(measured(run), lower.map(measured));
-    const relativeGap = outcome.outcome.status === 'unknown' ? -Infinity : Number(outcome.outcome.findings?.[0]?.evidence.relativeGap ?? -Infinity);
-    if (!most || relativeGap > most.relativeGap) most = { outcome, relativeGap };
+    const relativeGap = (run.heldoutLoss - minimum(lower.map((t) => t.heldoutLoss).filter(Number.isFinite))) / Math.abs(run.heldoutLoss);
+    if (!most || relativeGap > most.relativeGap) most = { outcome: tunedGapOutcome(measured(run), lower.map(measured)), relativeGap };
   }
   return most && { ...most.outcome, settles: ['reachability.grad-spikes'] };
 }
