@@ -201,13 +201,19 @@ export function plannedRecipe(recipe: TrainConfig, healthy: TrainConfig, finding
 }
 
 /**
+ * A learning rate as a setting names it: six significant digits, so that a rate computed by
+ * scaling (0.03 × 30) reads 0.9 and not 0.8999999999999999. Run ids keep the exact value.
+ */
+export const rateLabel = (lr: number): string => String(Number(lr.toPrecision(6)));
+
+/**
  * What an experiment's trial changed from the run, as the tuned-gap finding names it: its
  * learning rate always, and its steps, warmup (when not scaled with the steps), schedule and
  * training data when they differ.
  */
 export function experimentSetting(trial: TrainConfig, run: TrainConfig): string {
   return [
-    `learning_rate=${trial.lr}`,
+    `learning_rate=${rateLabel(trial.lr)}`,
     trial.steps !== run.steps ? `steps=${trial.steps}` : '',
     trial.warmup / trial.steps !== run.warmup / run.steps ? `warmup_steps=${trial.warmup}` : '',
     trial.schedule !== run.schedule ? `schedule=${trial.schedule}` : '',
@@ -722,7 +728,7 @@ export function lengthOutcome(chains: Trial[][], trials: Trial[]): JudgedOutcome
   if (!most) return undefined;
   const measured = (t: Trial) => {
     const { width, positional, mixer } = t.config.spec;
-    return measuredTrial(t, `width=${width}, positional=${positional}, mixer=${mixer}, learning_rate=${t.config.lr}, steps=${t.config.steps}`);
+    return measuredTrial(t, `width=${width}, positional=${positional}, mixer=${mixer}, learning_rate=${rateLabel(t.config.lr)}, steps=${t.config.steps}`);
   };
   const outcome = tunedGapOutcome(measured(most.from), [measured(most.to)]);
   return orderUndone(chains, trials) ? outcome : { ...outcome, settles: ['reachability.not-converged'] };
@@ -760,7 +766,7 @@ export function spikesOutcome(spiking: Trial[], trials: Trial[]): JudgedOutcome 
   for (const run of spiking) {
     const lower = lowerRateRuns(run, trials);
     if (lower.length === 0) continue;
-    const measured = (t: Trial) => measuredTrial(t, `learning_rate=${t.config.lr}${t.config.seed !== run.config.seed ? `, seed=${t.config.seed}` : ''}`);
+    const measured = (t: Trial) => measuredTrial(t, `learning_rate=${rateLabel(t.config.lr)}${t.config.seed !== run.config.seed ? `, seed=${t.config.seed}` : ''}`);
     const relativeGap = (run.heldoutLoss - minimum(lower.map((t) => t.heldoutLoss).filter(Number.isFinite))) / Math.abs(run.heldoutLoss);
     if (!most || relativeGap > most.relativeGap) most = { outcome: tunedGapOutcome(measured(run), lower.map(measured)), relativeGap };
   }

@@ -4,6 +4,7 @@
  * the `ladder.lab/v1` JSON (issue 7).
  */
 import { LAYERS, type Layer } from '../ladder/layers.js';
+import { evidenceToJson } from '../ladder/to-json.js';
 import { MAX_RELATIVE_ERROR, relativeError } from './budget.js';
 import { faultApplies, FAULT_NAMES, faultByName } from './faults.js';
 import type { Lab, LabCase, ProbeResult } from './lab.js';
@@ -97,6 +98,19 @@ export interface Grade {
    */
   terms: Record<Layer, { within: number; median: number; max: number; covered: number; resolvable: number; withinResolvable: number }>;
   byFault: Record<string, { cases: number; correct: number; verdicts: Record<string, number> }>;
+  /** The cases whose verdict is not the injected layer, with why ladder judged as it did (when recorded). */
+  misses: GradeMiss[];
+}
+
+export interface GradeMiss {
+  world: string;
+  fault: string;
+  seed: number;
+  injectedLayer: Layer | 'none';
+  verdict: string;
+  findings: string[];
+  /** The diagnosis's summary (absent from records written before it was kept). */
+  summary?: string;
 }
 
 function median(values: number[]): number {
@@ -150,6 +164,17 @@ export function gradeOf(cases: LabCaseJson[]): Grade {
     healthyJudgedFaulty: healthy.filter((c) => c.verdict !== 'none').length,
     terms,
     byFault,
+    misses: cases
+      .filter((c) => c.verdict !== c.injectedLayer)
+      .map((c) => ({
+        world: c.world,
+        fault: c.fault,
+        seed: c.seed,
+        injectedLayer: c.injectedLayer,
+        verdict: c.verdict,
+        findings: c.findings,
+        ...(c.diagnosis ? { summary: c.diagnosis.summary } : {}),
+      })),
   };
 }
 
@@ -166,6 +191,13 @@ export interface LabCaseJson {
   verdict: string;
   /** Warning and problem findings of ladder's diagnosis. */
   findings: string[];
+  /**
+   * The diagnosis the verdict comes from: its summary, and every finding with its evidence,
+   * info ones included (an experiment's measurement and the problems it settled, marked
+   * `settledBy`), so that a recorded case says why it was judged as it was. Absent from
+   * records written before it was added.
+   */
+  diagnosis?: { summary: string; findings: LabFindingJson[] };
   budget: {
     true: Terms;
     estimated: Terms;
@@ -176,6 +208,16 @@ export interface LabCaseJson {
   probes: ProbeResult[];
   runs: number;
   seconds: number | null;
+}
+
+/** One finding of a case's diagnosis, as the `ladder.diagnosis/v1` contract has it (without its advice and plot marks). */
+export interface LabFindingJson {
+  code: string;
+  layer: Layer;
+  severity: string;
+  runs: string[];
+  summary: string;
+  evidence: unknown;
 }
 
 const round = (x: number | null) => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(6)));
@@ -189,6 +231,10 @@ export function caseToJson(c: LabCase): LabCaseJson {
     steps: c.steps,
     verdict: c.verdict,
     findings: c.diagnosis.findings.filter((f) => f.severity !== 'info').map((f) => f.code),
+    diagnosis: {
+      summary: c.diagnosis.verdict.summary,
+      findings: c.diagnosis.findings.map((f) => ({ code: f.code, layer: f.layer, severity: f.severity, runs: f.runs, summary: f.summary, evidence: evidenceToJson(f.evidence) })),
+    },
     budget: {
       true: Object.fromEntries(LAYERS.map((l) => [l, round(c.budget.true[l])])) as Terms,
       estimated: Object.fromEntries(LAYERS.map((l) => [l, round(c.budget.estimated[l].estimate)])) as Terms,

@@ -9,7 +9,8 @@ import { studySummary } from '../studies/diagnose-study.js';
 export const DIAGNOSIS_SCHEMA = 'ladder.diagnosis/v1';
 export const DIAGNOSES_SCHEMA = 'ladder.diagnoses/v1';
 
-function evidenceToJson(value: EvidenceValue): unknown {
+/** Evidence as JSON: non-finite numbers as the ingest contract writes them. */
+export function evidenceToJson(value: EvidenceValue): unknown {
   if (typeof value === 'number') return jsonNumber(value);
   if (Array.isArray(value)) return value.map(evidenceToJson);
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, evidenceToJson(v)]));

@@ -57,6 +57,9 @@ describe('what an experiment changed, as the tuned-gap finding names it', () => 
 
   it('names the rate always, and only the settings that differ', () => {
     expect(experimentSetting({ ...healthy, lr: 0.01 }, healthy)).toBe('learning_rate=0.01');
+    // A rate computed by scaling reads as a person would write it.
+    expect(0.03 * 30).not.toBe(0.9);
+    expect(experimentSetting({ ...healthy, lr: 0.03 * 30 }, healthy)).toBe('learning_rate=0.9');
     // Twice the steps with the warmup scaled along: the warmup is not a change.
     expect(experimentSetting({ ...healthy, steps: healthy.steps * 2, warmup: healthy.warmup * 2 }, healthy)).toBe(`learning_rate=${healthy.lr}, steps=${healthy.steps * 2}`);
     const planned = plannedRecipe(noWarmup, healthy, [finding('reachability.grad-spikes'), finding('reachability.schedule-never-decays', { kind: 'constant-at-plateau' })], 'run');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appendRecord, readRecord, recordKey } from '../../src/lab/record.js';
+import { formatGrade } from '../../src/cli/commands/lab.js';
 import { gradeOf, type LabCaseJson } from '../../src/lab/tour.js';
 
 /** A case as `ladder.lab/v1` writes it: total gap 1, true terms and estimates given per layer. */
@@ -86,5 +87,12 @@ describe('gradeOf', () => {
     const tiny = gradeOf([labCase('none', 'none', 'none', [0, 0.01, 0, 0], [0, 0.02, 0, 0])]);
     expect(tiny.terms.reachability).toMatchObject({ within: 0, resolvable: 0, withinResolvable: 0 });
     expect(grade.byFault.none).toEqual({ cases: 2, correct: 1, verdicts: { none: 1, instantiation: 1 } });
+    expect(grade.misses).toEqual([{ world: 'markov1', fault: 'none', seed: 0, injectedLayer: 'none', verdict: 'instantiation', findings: [] }]);
+    const explained = gradeOf([{ ...cases[2]!, findings: ['instantiation.tuned-comparison'], diagnosis: { summary: 'width 4 is worse', findings: [] } }]);
+    expect(explained.misses).toEqual([expect.objectContaining({ findings: ['instantiation.tuned-comparison'], summary: 'width 4 is worse' })]);
+    // The printed grade names each miss and why ladder judged it so; a grade without misses says nothing of them.
+    const text = formatGrade(explained, { color: false });
+    expect(text).toContain('misses:\n  markov1 · none (seed 0): injected none, ladder says instantiation — width 4 is worse\n');
+    expect(formatGrade(gradeOf([cases[0]!]), { color: false })).not.toContain('misses');
   });
 });

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faultByName } from '../../src/lab/faults.js';
 import { healthyConfig, Lab, type LabCase } from '../../src/lab/lab.js';
-import { runCases, TOUR_PERCEPTION_STEPS, tourCases } from '../../src/lab/tour.js';
+import { caseToJson, runCases, TOUR_PERCEPTION_STEPS, tourCases } from '../../src/lab/tour.js';
 
 describe('the tour', () => {
   let lab: Lab;
@@ -24,6 +24,24 @@ describe('the tour', () => {
   it('names the injected layer in every case, the healthy one included', () => {
     expect(cases.map((c) => [c.fault, c.verdict])).toEqual(cases.map((c) => [c.fault, c.injectedLayer]));
     expect(cases.map((c) => c.injectedLayer)).toEqual(['none', 'observation', 'reachability', 'instantiation', 'perception']);
+  });
+
+  it('the JSON of each case carries its diagnosis: every finding with its evidence', () => {
+    for (const c of cases) {
+      const json = caseToJson(c);
+      const findings = json.diagnosis!.findings;
+      expect(findings.map((f) => f.code)).toEqual(c.diagnosis.findings.map((f) => f.code));
+      expect(findings.filter((f) => f.severity !== 'info').map((f) => f.code)).toEqual(json.findings);
+      expect(json.diagnosis!.summary).toBe(c.diagnosis.verdict.summary);
+      // What a record line holds reads back unchanged: no NaN or Infinity turned into null on the way.
+      expect(JSON.parse(JSON.stringify(json))).toEqual(json);
+    }
+    // The sweep ladder ran around the lr-high run is on record with what it measured.
+    const gap = caseToJson(find('lr-high')).diagnosis!.findings.find((f) => f.code === 'reachability.tuned-gap' && f.severity !== 'info');
+    const evidence = gap?.evidence as { value: number; bestValue: number; gap: number; low: number };
+    expect(evidence.value).toBeGreaterThan(evidence.bestValue);
+    expect(evidence.gap).toBeCloseTo(evidence.value - evidence.bestValue, 9);
+    expect(evidence.low).toBeGreaterThan(0);
   });
 
   it("estimates the faulty layer's term within 20 % of the total gap", () => {

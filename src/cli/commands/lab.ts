@@ -68,7 +68,14 @@ export function formatGrade(grade: Grade, term: Pick<Terminal, 'color'>): string
     ['fault', 'cases', 'right', 'verdicts'],
     Object.entries(grade.byFault).map(([fault, g]) => [fault, String(g.cases), String(g.correct), Object.entries(g.verdicts).map(([v, n]) => `${v} ${n}`).join(', ')]),
   );
-  text += '\n\nbudget estimates, |estimated − true| / |L_O − L_D|:\n';
+  if (grade.misses.length > 0) {
+    text += '\nmisses:\n';
+    for (const m of grade.misses) {
+      const why = m.summary ?? (m.findings.length > 0 ? m.findings.join(', ') : 'no finding');
+      text += `  ${m.world} · ${m.fault} (seed ${m.seed}): injected ${m.injectedLayer}, ladder says ${m.verdict} — ${why}\n`;
+    }
+  }
+  text += '\nbudget estimates, |estimated − true| / |L_O − L_D|:\n';
   text += table(
     ['term', 'within 20 %', 'median', 'max', 'true inside 95 % interval', 'within 20 %, where resolvable'],
     LAYERS.map((layer) => {
