@@ -100,6 +100,15 @@ export interface Grade {
   byFault: Record<string, { cases: number; correct: number; verdicts: Record<string, number> }>;
   /** The cases whose verdict is not the injected layer, with why ladder judged as it did (when recorded). */
   misses: GradeMiss[];
+  /**
+   * Cases whose fault changes the model (reachability, instantiation, perception) but put at
+   * most MAX_RELATIVE_ERROR of the total gap into its own layer's true term: the fault
+   * injected nothing the grade could ask ladder to find, so a verdict on them, right or
+   * wrong, says little. Counted in `correct` like every case, and set apart in `measurable`.
+   */
+  inert: { world: string; fault: string; seed: number; injectedLayer: Layer; term: number; total: number | null; verdict: string }[];
+  /** Verdicts over the cases that are not inert. */
+  measurable: { cases: number; correct: number };
 }
 
 export interface GradeMiss {
@@ -117,6 +126,21 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length === 0 ? Number.NaN : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * Whether a case's fault injected nothing measurable into its layer: a model fault whose true
+ * term is within MAX_RELATIVE_ERROR of the total gap, the grade's own tolerance for a term
+ * (measured on seed 0: every model fault put 0.9 of the gap or more into its layer, but
+ * `mlp-mixer` on the fixed-offset copy worlds, 0.000, where an MLP over positions copies as
+ * well as attention). Observation faults are never inert by this rule: they corrupt the
+ * evaluation, and one too small to trust (`small-eval`) can land near the truth by chance.
+ */
+export function isInert(c: LabCaseJson): boolean {
+  if (c.injectedLayer === 'none' || c.injectedLayer === 'observation') return false;
+  const term = c.budget.true[c.injectedLayer];
+  const total = c.budget.total;
+  return term !== null && total !== null && term <= MAX_RELATIVE_ERROR * Math.abs(total);
 }
 
 /** The grade of cases, from their `ladder.lab/v1` form (so that recorded cases grade like fresh ones). */
@@ -175,6 +199,19 @@ export function gradeOf(cases: LabCaseJson[]): Grade {
         findings: c.findings,
         ...(c.diagnosis ? { summary: c.diagnosis.summary } : {}),
       })),
+    inert: cases.filter(isInert).map((c) => ({
+      world: c.world,
+      fault: c.fault,
+      seed: c.seed,
+      injectedLayer: c.injectedLayer as Layer,
+      term: c.budget.true[c.injectedLayer as Layer]!,
+      total: c.budget.total,
+      verdict: c.verdict,
+    })),
+    measurable: {
+      cases: cases.filter((c) => !isInert(c)).length,
+      correct: cases.filter((c) => !isInert(c) && c.verdict === c.injectedLayer).length,
+    },
   };
 }
 

@@ -62,6 +62,30 @@ describe('lab record (JSON lines, resumable grades)', () => {
 });
 
 describe('gradeOf', () => {
+  it('sets apart model faults that put nothing measurable into their layer, never observation faults or healthy cases', () => {
+    const cases = [
+      // mlp-mixer on a fixed-offset copy: the instantiation term is 0 of the gap, ladder says instantiation anyway.
+      labCase('mlp-mixer', 'instantiation', 'instantiation', [0, 0.8, 0, 0.2], [0, 0.8, 0, 0.2]),
+      // 0.2 of the gap is the grade's own tolerance: still inert; 0.25 is not.
+      labCase('width4', 'instantiation', 'reachability', [0, 0.8, 0.2, 0], [0, 0.8, 0.2, 0]),
+      labCase('width4', 'instantiation', 'instantiation', [0, 0.75, 0.25, 0], [0, 0.75, 0.25, 0]),
+      labCase('lr-high', 'reachability', 'reachability', [0, 0.9, 0.05, 0.05], [0, 0.9, 0.05, 0.05]),
+      // An eval too small to trust can land on the truth: not inert.
+      labCase('small-eval', 'observation', 'observation', [0, 0.5, 0.3, 0.2], [0, 0.5, 0.3, 0.2]),
+      labCase('none', 'none', 'none', [0, 0.5, 0.3, 0.2], [0, 0.5, 0.3, 0.2]),
+    ];
+    const grade = gradeOf(cases);
+    expect(grade.inert.map((c) => [c.fault, c.term, c.verdict])).toEqual([
+      ['mlp-mixer', 0, 'instantiation'],
+      ['width4', 0.2, 'reachability'],
+    ]);
+    expect(grade).toMatchObject({ cases: 6, correct: 5, measurable: { cases: 4, correct: 4 } });
+    const text = formatGrade(grade, { color: false });
+    expect(text).toContain('markov1 · mlp-mixer (seed 0): true instantiation term 0.000 of a total 1.000; ladder says instantiation');
+    expect(text).toContain('verdicts right over the other cases: 4/4');
+    expect(formatGrade(gradeOf([cases[3]!]), { color: false })).not.toContain('nothing measurable');
+  });
+
   it('counts verdicts, estimates within 20 % of the total gap, and true terms inside the interval', () => {
     const cases = [
       // Exact estimates: every term within, every truth inside.

@@ -75,6 +75,11 @@ export function formatGrade(grade: Grade, term: Pick<Terminal, 'color'>): string
       text += `  ${m.world} · ${m.fault} (seed ${m.seed}): injected ${m.injectedLayer}, ladder says ${m.verdict} — ${why}\n`;
     }
   }
+  if (grade.inert.length > 0) {
+    text += `\nfaults that injected nothing measurable (their layer's true term at most 20 % of the total gap; counted above, set apart here):\n`;
+    for (const c of grade.inert) text += `  ${c.world} · ${c.fault} (seed ${c.seed}): true ${c.injectedLayer} term ${c.term.toFixed(3)} of a total ${c.total === null ? '—' : c.total.toFixed(3)}; ladder says ${c.verdict}\n`;
+    text += `  verdicts right over the other cases: ${grade.measurable.correct}/${grade.measurable.cases}\n`;
+  }
   text += '\nbudget estimates, |estimated − true| / |L_O − L_D|:\n';
   text += table(
     ['term', 'within 20 %', 'median', 'max', 'true inside 95 % interval', 'within 20 %, where resolvable'],
