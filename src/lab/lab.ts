@@ -13,7 +13,7 @@
  */
 import { diagnoseRun, diagnoseRunWith, type Diagnosis, type JudgedOutcome } from '../ladder/diagnose.js';
 import { excessGap, TUNED_GAP_THRESHOLDS, tunedGapOutcome } from '../ladder/tuned-gap.js';
-import { trainDataOutcome } from '../ladder/train-data-gap.js';
+import { TRAIN_DATA_THRESHOLDS, trainDataOutcome } from '../ladder/train-data-gap.js';
 import { reevaluationOutcome } from '../ladder/reevaluation-gap.js';
 import { ngramBaseline, type NgramBaseline } from './baseline.js';
 import type { Verdict } from '../ladder/layers.js';
@@ -432,15 +432,26 @@ export class Lab {
     // held-out data. When the training data is the harder one, the plan is to clean it and
     // retrain; the lab stands in for that cleaning with its clean data stream (a perfect
     // cleaning, so the estimate is what cleaning can recover at best).
-    const data = trainDataOutcome(main.run.id, { value: main.trainingSample.loss, error: main.trainingSample.error }, { value: main.heldoutAtTrainLength.loss, error: main.heldoutAtTrainLength.error });
+    const data = dataOutcomeOf(main)!;
     const noisyData = data.outcome.status === 'problem';
     const recipe = { ...experimentConfig(config, healthy), ...(noisyData ? { corruption: 0 } : {}) };
     // The sweep follows what the run's findings name: twice the steps when not converged,
     // warmup when unstable, a decay when a constant rate ends on a plateau.
     const planned = plannedRecipe(recipe, healthy, diagnosis.findings, main.run.id);
-    const lrSweep = await this.plannedSweep(planned, context);
+    const firstSweep = await this.plannedSweep(planned, context);
     const ngram = this.baseline(recipe);
-    const lrBest = sweepBest(lrSweep, planned.lr, this.learnedNothingAt(ngram.frequenciesLoss));
+    const learnedNothing = this.learnedNothingAt(ngram.frequenciesLoss);
+    const firstBest = sweepBest(firstSweep, planned.lr, learnedNothing);
+    // The data experiment again, on the sweep's best model: a run that learned nothing (the
+    // frequency plateau) scores alike on any two samples, so its training data cannot look
+    // harder than held-out data however corrupted it is; a model that has learned something
+    // can show it. When it does, the sweep is retrained on cleaned data, and that is the
+    // data finding. On clean data the cleaned sweep is the same sweep.
+    const dataAtBest = noisyData ? undefined : dataOutcomeOf(firstBest, main, `the sweep's best (${experimentSetting(firstBest.config, config)})`);
+    const cleanedAfter = dataAtBest?.outcome.status === 'problem';
+    const swept = cleanedAfter ? { ...planned, corruption: 0 } : planned;
+    const lrSweep = cleanedAfter ? await this.plannedSweep(swept, context) : firstSweep;
+    const lrBest = cleanedAfter ? sweepBest(lrSweep, swept.lr, learnedNothing) : firstBest;
     // The training-length experiment, for a run judged on its own (a study settles its runs'
     // training length itself): the sweep's best rate trained twice as long, and again while
     // doubling pays. Under a decaying schedule a run that stopped too early ends on a flat,
@@ -451,7 +462,7 @@ export class Lab {
     const longer = !fault.study ? this.lengthExperiment(lrBest, ngram.frequenciesLoss, context, notConverged ? main : undefined) : undefined;
     // The capacity alternative (when no study measured instantiation): the same architecture
     // at twice the width, swept at the same steps around the best rate.
-    const alternative = instantiationEstimate ? undefined : this.trials(lrGrid(lrBest.config.lr).map((lr) => ({ ...planned, lr, spec: wider(config.spec) })), context);
+    const alternative = instantiationEstimate ? undefined : this.trials(lrGrid(lrBest.config.lr).map((lr) => ({ ...swept, lr, spec: wider(config.spec) })), context);
     // Handled here too, so that a failure while `longer` is awaited is not an unhandled rejection.
     alternative?.catch(() => undefined);
     const sweep = longer ? [...lrSweep, ...(await longer)] : lrSweep;
@@ -462,7 +473,7 @@ export class Lab {
       // The experiment measures what some checks only predict, and its answer settles them.
       const settles = settledByExperiment(diagnosis.findings, main.run.id);
       const tuned = { ...tunedGapOutcome(measured(main), sweep.map(measured)), ...(settles.length > 0 ? { settles } : {}) };
-      diagnosis = diagnoseRunWith(main.run, [reevaluation, tuned, data]);
+      diagnosis = diagnoseRunWith(main.run, [reevaluation, tuned, cleanedAfter ? dataAtBest! : data]);
     }
     const reachability = termEstimate(Math.max(0, main.heldoutLoss - minimum(sweep.map((t) => t.heldoutLoss))), [main.heldoutError, main.heldoutError]);
     if (alternative) {
@@ -646,6 +657,16 @@ export const LENGTH_EXPERIMENT: { readonly maxDoublings: number; readonly maxDou
    */
   frequenciesMargin: 0.01,
 };
+
+/**
+ * The data experiment on a trial's final weights: a sample of its own training data against
+ * held-out data at the training length (reachability.train-data-noise). Undefined for `skip`,
+ * a trial already judged.
+ */
+export function dataOutcomeOf(trial: Trial, skip?: Trial, model?: string): JudgedOutcome | undefined {
+  if (trial === skip) return undefined;
+  return trainDataOutcome(trial.run.id, { value: trial.trainingSample.loss, error: trial.trainingSample.error }, { value: trial.heldoutAtTrainLength.loss, error: trial.heldoutAtTrainLength.error }, TRAIN_DATA_THRESHOLDS, model);
+}
 
 /**
  * The sweep's best trial by held-out loss, the one the length experiment and the capacity

@@ -19,6 +19,8 @@ export function num(value: EvidenceValue | undefined): string {
   return Number(value.toPrecision(4)).toString();
 }
 const pct = (value: EvidenceValue | undefined) => (typeof value === 'number' ? `${(100 * value).toFixed(1)}%` : String(value));
+/** A tuned comparison's gap beyond seed noise but within its practical margin (info). */
+const small = (e: Evidence) => typeof e.relativeGap === 'number' && typeof e.minRelativeGap === 'number' && e.relativeGap <= e.minRelativeGap;
 
 export const FINDINGS: Record<string, FindingText> = {
   'observation.eval-frozen': {
@@ -140,9 +142,12 @@ export const FINDINGS: Record<string, FindingText> = {
   'instantiation.tuned-comparison': {
     summary: (e) =>
       `at their tuned bests, ${e.worse} (${num(e.worseValue)} at ${e.worseSetting}) is worse than ${e.better} (${num(e.betterValue)} at ${e.betterSetting}) on ${e.objective} by ${num(e.gap)}, ${Math.round(100 * Number(e.confidence))}% CI [${num(e.low)}, ${num(e.high)}] (p = ${num(e.pValue)})` +
+      (e.relativeGap !== undefined ? `, ${pct(e.relativeGap)} of ${e.better}'s value${small(e) ? ` (a gap counts above ${pct(e.minRelativeGap)}: beyond seed noise, but too small to explain the loss)` : ''}` : '') +
       (Number(e.matchedSettings) > 0 ? `; ${e.better} also wins at ${num(e.betterWinsAt)} of the ${num(e.matchedSettings)} settings both ran` : ''),
     next: (e) =>
-      `training is settled for both arms, so the gap is the architecture's: prefer ${e.better}, or change what ${e.worse} lacks (capacity, components) and compare again, tuned`,
+      small(e)
+        ? `the architectures differ by less than what matters here: choose between ${e.better} and ${e.worse} on cost, and look elsewhere for the loss`
+        : `training is settled for both arms, so the gap is the architecture's: prefer ${e.better}, or change what ${e.worse} lacks (capacity, components) and compare again, tuned`,
   },
   'reachability.sweep-importance': {
     summary: (e) =>
@@ -213,7 +218,7 @@ export const FINDINGS: Record<string, FindingText> = {
   },
   'reachability.train-data-noise': {
     summary: (e) =>
-      `scored in evaluation mode, the final model's loss on a sample of its own training data is ${num(e.trainingLoss)} and on held-out data ${num(e.heldoutLoss)}: ` +
+      `scored in evaluation mode, the final model${typeof e.model === 'string' ? ` of ${e.model}` : ''}'s loss on a sample of its own training data is ${num(e.trainingLoss)} and on held-out data ${num(e.heldoutLoss)}: ` +
       `the training data is harder than the data it is judged on by ${num(e.gap)} [${num(e.low)}, ${num(e.high)}], ${pct(e.relativeGap)} of the held-out loss (counts above ${pct(e.minRelativeGap)}), ` +
       'where a model trained on it can only do as well or better',
     next: () =>

@@ -41,6 +41,8 @@ export function trainDataOutcome(
   training: SampleLoss,
   heldout: SampleLoss,
   thresholds: { confidence: number; minRelativeGap: number } = TRAIN_DATA_THRESHOLDS,
+  /** Which model was scored, when not the run's own (`the sweep's best, learning_rate=0.01`). */
+  model?: string,
 ): JudgedOutcome {
   const base = { code: 'reachability.train-data-noise', layer: 'reachability' as const };
   if (![training.value, training.error, heldout.value, heldout.error].every(Number.isFinite)) {
@@ -53,6 +55,7 @@ export function trainDataOutcome(
     severity: problem ? ('error' as const) : ('info' as const),
     runs: [runId],
     evidence: {
+      ...(model !== undefined ? { model } : {}),
       trainingLoss: training.value,
       heldoutLoss: heldout.value,
       gap,

@@ -170,6 +170,25 @@ describe('study checks on synthetic sweeps with known effects', () => {
     expect(warned.status === 'problem' && warned.findings[0]!.evidence.flat).toBe(false);
   });
 
+  it('a gap beyond seed noise but within 2 % of the better arm is kept as info, and instantiation passes', () => {
+    // 0.008 of accuracy 0.8 (1 %) with a seed SD of 0.001: told apart at p < 0.001, but too small to explain a loss.
+    const s = study(sweep({ linear: -0.008, mlp: 0 }, [1e-4, 1e-3, 1e-2], 3, 0.001));
+    const outcome = evaluate(tunedComparison, s);
+    expect(outcome.status).toBe('clear');
+    const finding = outcome.status === 'clear' ? outcome.findings?.[0] : undefined;
+    expect(finding?.severity).toBe('info');
+    expect(finding?.evidence.worse).toBe('arch=linear');
+    expect(finding?.evidence.relativeGap).toBeGreaterThan(0.005);
+    expect(finding?.evidence.relativeGap).toBeLessThan(0.02);
+    expect(Number(finding?.evidence.pValue)).toBeLessThan(0.001);
+    // The margin is a threshold like any other: at 0.5 % the same gap is a problem.
+    expect(evaluate(tunedComparison, s, { minRelativeGap: 0.005 }).status).toBe('problem');
+    const d = diagnoseStudy(s, 'small gap');
+    expect(d.layers.find((l) => l.layer === 'instantiation')?.status).toBe('pass');
+    expect(d.verdict.layer).toBe('none');
+    expect(d.findings.find((f) => f.code === 'instantiation.tuned-comparison')?.summary).toMatch(/too small to explain the loss/);
+  });
+
   it('a tuned study with a real gap is judged at instantiation; the verdict passes through the taboo', () => {
     const d = diagnoseStudy(study(sweep({ linear: -0.05, mlp: 0 }, [1e-4, 1e-3, 1e-2, 1e-1], 2, 0.005)), 'tuned');
     expect(d.verdict.layer).toBe('instantiation');
