@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { experimentSetting, healthyConfig, plannedRecipe, settledByExperiment } from '../../src/lab/lab.js';
+import { dataOutcomeOf, experimentSetting, healthyConfig, plannedRecipe, settledByExperiment } from '../../src/lab/lab.js';
 import { faultByName } from '../../src/lab/faults.js';
+import type { Trial } from '../../src/lab/trial.js';
 import type { Finding } from '../../src/ladder/finding.js';
+import { wordingOf } from '../../src/ladder/findings-text.js';
 
 const finding = (code: string, evidence: Finding['evidence'] = {}, severity: Finding['severity'] = 'warning', runs = ['run']): Finding =>
   ({ code, layer: 'reachability', severity, runs, summary: '', evidence, next: '' }) as Finding;
@@ -77,5 +79,26 @@ describe('the checks the planned experiment settles', () => {
     expect(settledByExperiment([finding('reachability.grad-spikes', {}, 'error')], 'run')).toEqual([]);
     expect(settledByExperiment([finding('reachability.grad-spikes', {}, 'info')], 'run')).toEqual([]);
     expect(settledByExperiment([finding('reachability.grad-spikes', {}, 'warning', ['other'])], 'run')).toEqual([]);
+  });
+});
+
+describe('the data experiment on a trial', () => {
+  const trial = (id: string, training: number, heldout: number) =>
+    ({ run: { id }, trainingSample: { loss: training, error: 0.002 }, heldoutAtTrainLength: { loss: heldout, error: 0.002 } }) as unknown as Trial;
+
+  it("scores the trial's training sample against held-out data, naming the model when it is not the run's own", () => {
+    // copy with 30 % of its training tokens corrupted (seed 0): the run sat on the plateau, the sweep's best had learned to copy.
+    const run = trial('run', 2.745, 2.745);
+    const best = trial('best', 2.396, 1.765);
+    expect(dataOutcomeOf(run)!.outcome.status).toBe('clear');
+    const outcome = dataOutcomeOf(best, run, "the sweep's best (learning_rate=0.01)")!;
+    expect(outcome.outcome.status).toBe('problem');
+    const evidence = outcome.outcome.status === 'problem' ? outcome.outcome.findings[0]!.evidence : {};
+    expect(outcome.outcome.status === 'problem' && outcome.outcome.findings[0]!.runs).toEqual(['best']);
+    expect(wordingOf('reachability.train-data-noise').summary(evidence)).toMatch(/^scored in evaluation mode, the final model of the sweep's best \(learning_rate=0\.01\)'s loss on a sample of its own training data is 2\.396/);
+    const own = dataOutcomeOf(run)!.outcome;
+    expect(wordingOf('reachability.train-data-noise').summary(own.status === 'clear' ? own.findings![0]!.evidence : {})).toMatch(/^scored in evaluation mode, the final model's loss/);
+    // A trial already judged is not judged again.
+    expect(dataOutcomeOf(run, run)).toBeUndefined();
   });
 });
