@@ -164,7 +164,12 @@ export function judge(subject: Subject, outcomes: JudgedOutcome[], plan: (layer:
     }
     const own: Finding[] = (outcome.findings ?? []).map((draft) => {
       const text = wordingOf(draft.code);
-      const settledNote = typeof draft.evidence.settledBy === 'string' ? ` — settled by ${draft.evidence.settledBy}, which measured it and found no problem` : '';
+      const settledNote =
+        typeof draft.evidence.settledBy !== 'string'
+          ? ''
+          : typeof draft.evidence.settledHow === 'string'
+            ? ` — settled by ${draft.evidence.settledBy}: ${draft.evidence.settledHow}`
+            : ` — settled by ${draft.evidence.settledBy}, which measured it and found no problem`;
       return { ...draft, summary: text.summary(draft.evidence) + settledNote, next: text.next(draft.evidence) };
     });
     findings.push(...own);

@@ -2,7 +2,7 @@
  * Diagnosing a study: the study checks (src/studies/registry.ts) and, for each arm's best
  * setting, the run checks of the observation and reachability layers on its runs — an arm
  * whose best run diverged, stalled or is not converged makes the comparison unsettled
- * (DESIGN 3.3). The verdict follows the same reverse reasoning as for one run
+ * (DESIGN 3.3), except a stall the study's own sweep has answered (stallAnsweredBySweep). The verdict follows the same reverse reasoning as for one run
  * (src/ladder/diagnose.ts `judge`), so instantiation and perception stay gated until the
  * study's reachability passes: the taboo, enforced.
  */
@@ -12,7 +12,9 @@ import { judge, runOutcomes, thresholdValues } from '../ladder/diagnose.js';
 import type { PlannedExperiment } from '../ladder/finding.js';
 import type { Layer } from '../ladder/layers.js';
 import { STUDY_CHECKS } from './registry.js';
-import { learningRateKey, valueKey, type Study } from './study.js';
+import { compareArms } from './compare-arms.js';
+import { tunedComparison } from './checks/tuned-comparison.js';
+import { learningRateKey, valueKey, type Arm, type Study } from './study.js';
 import { tuningGrid } from './checks/untuned-comparison.js';
 
 /**
@@ -73,6 +75,43 @@ function studyExperiment(layer: Layer, study: Study): PlannedExperiment {
 }
 
 /**
+ * Whether the study's own sweep has answered a stall at `arm`'s best: the arm ran at three
+ * learning rates or more, spanning (strictly inside) the rate at which another arm reached its
+ * best, and that arm beats it beyond seed noise. A stall's remedies are another rate or a
+ * working pipeline; the sweep tried the rates around the one that trains the other
+ * architecture, on the same data and pipeline, and none trained this one (its best setting is
+ * the stalled one): the stall is the architecture's, and the comparison of arms judges it.
+ * (The lab's width-4 copy arm sits at ln 16 at every rate, seed 1: its best setting is a
+ * stalled run.) Returns how, in words, or undefined.
+ */
+export function stallAnsweredBySweep(study: Study, arm: Arm, confidence: number): string | undefined {
+  const lrKey = learningRateKey(study);
+  if (lrKey === undefined) return undefined;
+  const rates = [...new Set(arm.settings.map((s) => Number(s.nuisance[lrKey])).filter(Number.isFinite))];
+  if (rates.length < 3) return undefined;
+  const low = Math.min(...rates);
+  const high = Math.max(...rates);
+  for (const other of study.arms) {
+    if (other === arm) continue;
+    const rate = Number(other.best.nuisance[lrKey]);
+    if (!(rate > low && rate < high)) continue;
+    const comparison = compareArms(study, other, arm, confidence);
+    if (comparison?.distinguishable && comparison.better === other) {
+      return `${arm.label} ran at ${rates.length} learning rates from ${valueKey(low)} to ${valueKey(high)} and none did better than its stalled best, while ${other.label} trained at ${valueKey(rate)}, inside that range, on the same data`;
+    }
+  }
+  return undefined;
+}
+
+function settledBySweep(judged: JudgedOutcome, how: string): JudgedOutcome {
+  if (judged.outcome.status !== 'problem') return judged;
+  return {
+    ...judged,
+    outcome: { status: 'clear', findings: judged.outcome.findings.map((f) => ({ ...f, severity: 'info', evidence: { ...f.evidence, settledBy: "the study's learning-rate sweep", settledHow: how } })) },
+  };
+}
+
+/**
  * A study's diagnosis: the study checks, the run checks of each arm's best runs, and `extra`
  * outcomes of experiments beyond the study's own runs (the study retrained at twice the steps,
  * src/lab), judged together.
@@ -83,11 +122,13 @@ export function diagnoseStudy(study: Study, id: string, options: DiagnoseOptions
     layer: check.layer,
     outcome: check.evaluate(study, thresholdValues(check, options.thresholds)),
   }));
+  const confidence = thresholdValues(tunedComparison, options.thresholds).confidence!;
   for (const arm of study.arms) {
+    const answered = stallAnsweredBySweep(study, arm, confidence);
     for (const { run } of arm.best.runs) {
       for (const judged of runOutcomes(run, options)) {
         if (judged.outcome.status === 'unknown' || !bearsOnStudy(judged.layer, judged.outcome)) continue;
-        outcomes.push(judged);
+        outcomes.push(judged.code === 'reachability.stall' && answered ? settledBySweep(judged, answered) : judged);
       }
     }
   }

@@ -329,3 +329,51 @@ describe('study checks on synthetic sweeps with known effects', () => {
   });
 });
 
+
+describe("a stall the study's own sweep has answered", () => {
+  /** A run logging train/loss and val/loss over 20 evaluations: flat at ln 16 when stalled, falling to `final` otherwise. */
+  function lossRun(id: string, hparams: Record<string, HValue>, final: number, stalled: boolean, jitter: number): Run {
+    const r = emptyRun(id, 'tensorboard', [id]);
+    r.hparams = { ...hparams, output_dir: `/tmp/${id}` };
+    const steps = Array.from({ length: 20 }, (_, i) => 40 * (i + 1));
+    const start = Math.log(16);
+    const curve = (i: number) => (stalled ? start + 0.002 * Math.sin(7 * i + jitter) : final + (start - final) * Math.exp(-i / 3));
+    r.series['train/loss'] = seriesFromArrays(steps, steps.map((_, i) => curve(i)));
+    r.series['val/loss'] = seriesFromArrays(steps, steps.map((_, i) => curve(i) + 0.001 * jitter));
+    r.roles = assignRoles(r);
+    return r;
+  }
+  const config: StudyConfig = { objective: { metric: 'val/loss', direction: 'lower' } };
+  /** width 16 trains at 3e-3 and 1e-2; width 4 sits at ln 16 at every rate in `narrowRates`. */
+  function studyOf(narrowRates: number[]): Study {
+    const runs: Run[] = [];
+    for (const [lr, final] of [[3e-3, 1.5], [1e-2, 1.4], [3e-2, 1.45]] as const) {
+      for (const seed of [0, 1]) runs.push(lossRun(`w16-${lr}-${seed}`, { width: 16, learning_rate: lr, seed }, final + 0.002 * seed, false, seed));
+    }
+    narrowRates.forEach((lr, k) => {
+      for (const seed of [0, 1]) runs.push(lossRun(`w4-${lr}-${seed}`, { width: 4, learning_rate: lr, seed }, 0, true, k + 3 * seed));
+    });
+    return study(runs, config);
+  }
+
+  it('keeps it as info when the stalled arm ran around the rate that trains the other arm, which beats it beyond noise', () => {
+    const d = diagnoseStudy(studyOf([1e-3, 3e-3, 1e-2, 3e-2, 1e-1]), 'width4');
+    const stalls = d.findings.filter((f) => f.code === 'reachability.stall');
+    expect(stalls.length).toBeGreaterThan(0);
+    expect(stalls.every((f) => f.severity === 'info')).toBe(true);
+    expect(stalls[0]!.summary).toMatch(/settled by the study's learning-rate sweep: width=4 ran at 5 learning rates from 0\.001 to 0\.1 and none did better than its stalled best, while width=16 trained at 0\.01/);
+    expect(d.layers.find((l) => l.layer === 'reachability')?.status).toBe('pass');
+    expect(d.verdict.layer).toBe('instantiation');
+  });
+
+  it('lets it stand when the sweep never reached the rate that trains the other arm', () => {
+    const d = diagnoseStudy(studyOf([1e-5, 3e-5, 1e-4]), 'width4, rates too low');
+    expect(d.findings.some((f) => f.code === 'reachability.stall' && f.severity === 'error')).toBe(true);
+    expect(d.verdict.layer).toBe('reachability');
+  });
+
+  it('lets it stand with fewer than three rates', () => {
+    const d = diagnoseStudy(studyOf([3e-3, 3e-2]), 'width4, two rates');
+    expect(d.findings.some((f) => f.code === 'reachability.stall' && f.severity === 'error')).toBe(true);
+  });
+});
