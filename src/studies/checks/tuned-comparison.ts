@@ -5,9 +5,9 @@
  * explains the gap (DESIGN 3.3). Each arm is compared with the best arm; the finding names the
  * arms that are worse with the gap's t interval (src/studies/compare-arms.ts), and in how many
  * of the learning rates both arms ran the better arm also won. A gap beyond noise but within
- * the practical margin (minRelativeGap) is kept as info: it explains nothing of the loss. Factorial ablations are left
- * to instantiation.ablation, sizes to instantiation.capacity, concept families to
- * perception.concept-probe.
+ * the practical margin (minRelativeGap) is kept as info: it explains nothing of the loss.
+ * Factorial ablations are left to instantiation.ablation, sizes to instantiation.capacity,
+ * concept families to perception.concept-probe.
  */
 import { defineStudyCheck } from '../check.js';
 import { bestArm, compareArms } from '../compare-arms.js';
