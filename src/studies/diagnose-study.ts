@@ -2,9 +2,10 @@
  * Diagnosing a study: the study checks (src/studies/registry.ts) and, for each arm's best
  * setting, the run checks of the observation and reachability layers on its runs — an arm
  * whose best run diverged, stalled or is not converged makes the comparison unsettled
- * (DESIGN 3.3), except a stall the study's own sweep has answered (stallAnsweredBySweep). The verdict follows the same reverse reasoning as for one run
- * (src/ladder/diagnose.ts `judge`), so instantiation and perception stay gated until the
- * study's reachability passes: the taboo, enforced.
+ * (DESIGN 3.3), except a stall the study's own sweep has answered (stallAnsweredBySweep).
+ * The verdict follows the same reverse reasoning as for one run (src/ladder/diagnose.ts
+ * `judge`), so instantiation and perception stay gated until the study's reachability
+ * passes: the taboo, enforced.
  */
 import type { CheckOutcome } from '../checks/check.js';
 import type { DiagnoseOptions, Diagnosis, JudgedOutcome } from '../ladder/diagnose.js';
@@ -81,8 +82,8 @@ function studyExperiment(layer: Layer, study: Study): PlannedExperiment {
  * working pipeline; the sweep tried the rates around the one that trains the other
  * architecture, on the same data and pipeline, and none trained this one (its best setting is
  * the stalled one): the stall is the architecture's, and the comparison of arms judges it.
- * (The lab's width-4 copy arm sits at ln 16 at every rate, seed 1: its best setting is a
- * stalled run.) Returns how, in words, or undefined.
+ * (The lab's width-4 arm on copy-noisy sits at ln 16 at every rate, seed 1: its best
+ * setting is a stalled run.) Returns how, in words, or undefined.
  */
 export function stallAnsweredBySweep(study: Study, arm: Arm, confidence: number): string | undefined {
   const lrKey = learningRateKey(study);
