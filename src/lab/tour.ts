@@ -147,6 +147,8 @@ export function isInert(c: LabCaseJson): boolean {
 export function gradeOf(cases: LabCaseJson[]): Grade {
   const correct = cases.filter((c) => c.verdict === c.injectedLayer).length;
   const healthy = cases.filter((c) => c.injectedLayer === 'none');
+  const inert = cases.filter(isInert);
+  const measurable = cases.filter((c) => !isInert(c));
   const terms = Object.fromEntries(
     LAYERS.map((layer) => {
       const values = cases.map((c) => relativeError(c.budget.estimated[layer], c.budget.true[layer] ?? Number.NaN, c.budget.total ?? Number.NaN));
@@ -199,7 +201,7 @@ export function gradeOf(cases: LabCaseJson[]): Grade {
         findings: c.findings,
         ...(c.diagnosis ? { summary: c.diagnosis.summary } : {}),
       })),
-    inert: cases.filter(isInert).map((c) => ({
+    inert: inert.map((c) => ({
       world: c.world,
       fault: c.fault,
       seed: c.seed,
@@ -209,8 +211,8 @@ export function gradeOf(cases: LabCaseJson[]): Grade {
       verdict: c.verdict,
     })),
     measurable: {
-      cases: cases.filter((c) => !isInert(c)).length,
-      correct: cases.filter((c) => !isInert(c) && c.verdict === c.injectedLayer).length,
+      cases: measurable.length,
+      correct: measurable.filter((c) => c.verdict === c.injectedLayer).length,
     },
   };
 }
