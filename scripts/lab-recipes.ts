@@ -5,7 +5,7 @@
  * world's exact Bayes loss, and the data experiment's two numbers (the final model on its own
  * training sample and on held-out data).
  *
- * Run: `npm run build && node dist/scripts/lab-recipes.js [--worlds markov2,dyck] [--steps 200,400,800] [--lr 0.01,0.03] [--corruption 0.3] [--positional none]`
+ * Run: `npm run build && node dist/scripts/lab-recipes.js [--worlds markov2,dyck] [--steps 200,400,800] [--lr 0.01,0.03] [--corruption 0.3] [--positional none] [--mixer mlp]`
  * (about 4 minutes for the defaults on 2 cores). Trials are seeded: the figures reproduce.
  */
 import { parseArgs } from 'node:util';
@@ -30,6 +30,7 @@ try {
     corruption: { type: 'string', default: '0' },
     seed: { type: 'string', default: '0' },
     positional: { type: 'string' },
+    mixer: { type: 'string' },
   },
   });
 } catch (error) {
@@ -55,6 +56,8 @@ for (const world of worlds) {
 const plan = { steps: numbers(values.steps, 'steps'), lr: numbers(values.lr, 'lr'), corruption: numbers(values.corruption, 'corruption') };
 const positional = values.positional;
 if (positional !== undefined && !['learned', 'sinusoidal', 'alibi', 'none'].includes(positional)) refuse(`--positional: ${positional} is not one of learned, sinusoidal, alibi, none`);
+const mixer = values.mixer;
+if (mixer !== undefined && !['attention', 'mlp'].includes(mixer)) refuse(`--mixer: ${mixer} is not one of attention, mlp`);
 const runner = await startRunner();
 const jobs: Promise<void>[] = [];
 for (const world of worlds) {
@@ -65,7 +68,11 @@ for (const world of worlds) {
       for (const corruption of plan.corruption) {
         // The recipe's own warmup fraction at these steps (1/10 for ordinary worlds, 1/12 for the extrapolation variants).
         const healthy = healthyConfig(world, seed, { steps });
-        const spec = positional === undefined ? healthy.spec : { ...healthy.spec, positional: positional as typeof healthy.spec.positional };
+        const spec = {
+          ...healthy.spec,
+          ...(positional === undefined ? {} : { positional: positional as typeof healthy.spec.positional }),
+          ...(mixer === undefined ? {} : { mixer: mixer as typeof healthy.spec.mixer }),
+        };
         const config = { ...healthy, spec, lr, corruption };
         jobs.push(
           runner.run(config).then((t) => {
@@ -74,6 +81,7 @@ for (const world of worlds) {
               JSON.stringify({
                 world,
                 positional: spec.positional,
+                mixer: spec.mixer,
                 steps,
                 lr,
                 corruption,

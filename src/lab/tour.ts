@@ -8,7 +8,7 @@ import { evidenceToJson } from '../ladder/to-json.js';
 import { MAX_RELATIVE_ERROR, relativeError } from './budget.js';
 import { faultApplies, FAULT_NAMES, faultByName } from './faults.js';
 import type { Lab, LabCase, ProbeResult } from './lab.js';
-import { WORLD_NAMES } from './worlds/index.js';
+import { GRADED_WORLD_NAMES } from './worlds/index.js';
 
 export const LAB_SCHEMA = 'ladder.lab/v1';
 
@@ -40,8 +40,8 @@ export function tourCases(seed = 0): CaseSpec[] {
   ];
 }
 
-/** Every world × fault that applies, for each seed (`worlds` narrows the worlds). */
-export function gradeCases(seeds: number[], worlds: readonly string[] = WORLD_NAMES): CaseSpec[] {
+/** Every world × fault that applies, for each seed (`worlds` names the worlds; by default the graded ones). */
+export function gradeCases(seeds: number[], worlds: readonly string[] = GRADED_WORLD_NAMES): CaseSpec[] {
   return seeds.flatMap((seed) => worlds.flatMap((world) => FAULT_NAMES.filter((fault) => faultApplies(faultByName(fault), world)).map((fault) => ({ world, fault, seed }))));
 }
 

@@ -7,6 +7,8 @@
  */
 import { copyWorld } from './copy.js';
 import { dyckWorld } from './dyck.js';
+import { recallWorld } from './recall.js';
+import { inductionWorld } from './induction.js';
 import { randomMarkovWorld } from './markov.js';
 import type { World } from './world.js';
 
@@ -15,6 +17,7 @@ export { entropy } from './world.js';
 export { markovWorld, randomMarkovWorld, type MarkovWorld, type MarkovOptions, type RandomMarkovOptions, type MarkovStart } from './markov.js';
 export { copyWorld, type CopyWorld, type CopyOptions } from './copy.js';
 export { dyckWorld, type DyckWorld, type DyckOptions } from './dyck.js';
+export { recallWorld, type RecallWorld, type RecallOptions } from './recall.js';
 export { extrapolationTable, type ExtrapolationTable, type ExtrapolationLength } from './extrapolation.js';
 export { trueSampleLoss, type SampleLoss } from './monte-carlo.js';
 
@@ -27,6 +30,11 @@ export interface WorldEntry {
   readonly trainLength: number;
   /** Lengths to evaluate at: [trainLength] for ordinary worlds, [2L, 4L] for extrapolation variants. */
   readonly evalLengths: readonly number[];
+  /**
+   * False for a world kept to measure a claim rather than to grade ladder: `ladder lab --grade`
+   * leaves it out unless it is named with `--world` (default true).
+   */
+  readonly graded?: boolean;
 }
 
 const markov1 = (seed: number, name = 'markov1') => randomMarkovWorld({ vocab: 16, order: 1, concentration: 0.3, seed, name });
@@ -70,6 +78,24 @@ export const WORLDS = {
     trainLength: 32,
     evalLengths: [32],
   },
+  // Two worlds that test the claim behind the `mlp-mixer` fault (src/lab/faults.ts) and that
+  // the grade leaves out: on both the MLP over positions learns as well as attention or better.
+  induction: {
+    name: 'induction',
+    description: 'induction at a random offset: 4–12 distinct tokens over 16 (length uniform, no delimiter), then their repeat (not graded)',
+    create: () => inductionWorld({ vocab: 16, minSegment: 4, maxSegment: 12, name: 'induction' }),
+    trainLength: 32,
+    evalLengths: [32],
+    graded: false,
+  },
+  recall: {
+    name: 'recall',
+    description: 'associative recall: 6 key-value pairs (8 keys, 8 values), then queries, each a context key and its value (not graded)',
+    create: () => recallWorld({ keys: 8, values: 8, pairs: 6, name: 'recall' }),
+    trainLength: 32,
+    evalLengths: [32],
+    graded: false,
+  },
   dyck: {
     name: 'dyck',
     description: 'Dyck words over 3 bracket types separated by END (open 0.5, depth cap 6, END 0.2 at depth 0)',
@@ -103,6 +129,9 @@ export const WORLDS = {
 export type WorldName = keyof typeof WORLDS;
 
 export const WORLD_NAMES = Object.keys(WORLDS) as WorldName[];
+
+/** The worlds `ladder lab --grade` runs when none is named. */
+export const GRADED_WORLD_NAMES = WORLD_NAMES.filter((name) => (WORLDS[name] as WorldEntry).graded !== false);
 
 /** The registry entry for `name`; an unknown name fails with the list of known ones. */
 export function worldEntry(name: string): WorldEntry {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { WORLDS, WORLD_NAMES, createWorld, extrapolationTable, worldEntry, type MarkovWorld } from '../../../src/lab/worlds/index.js';
+import { gradeCases } from '../../../src/lab/tour.js';
+import { GRADED_WORLD_NAMES, WORLDS, WORLD_NAMES, createWorld, extrapolationTable, worldEntry, type MarkovWorld } from '../../../src/lab/worlds/index.js';
 import { createRng } from '../../../src/stats/rng.js';
 import { expectBayesLossWithinMonteCarlo } from './monte-carlo.js';
 
@@ -9,6 +10,8 @@ const RECORDED_FINGERPRINTS: Record<string, number> = {
   'markov3': 289489495,
   'copy': 3573787281,
   'copy-noisy': 739455667,
+  'induction': 804004559,
+  'recall': 1444800267,
   'dyck': 1993810436,
   'markov2-extrapolate': 2480365541,
   'copy-extrapolate': 528944325, // since the world became 4 distinct tokens (was 94080609 with 8 drawn with replacement)
@@ -43,6 +46,17 @@ describe('the world registry', () => {
       const variant = WORLDS[`${base}-extrapolate`];
       expect(variant.evalLengths).toEqual([2 * variant.trainLength, 4 * variant.trainLength]);
     }
+  });
+
+  it('grades every world but the two kept to measure the mlp-mixer claim', () => {
+    expect(WORLD_NAMES.filter((name) => !GRADED_WORLD_NAMES.includes(name))).toEqual(['induction', 'recall']);
+    expect(gradeCases([0]).filter((c) => c.world === 'induction' || c.world === 'recall')).toEqual([]);
+    expect(gradeCases([0]).length).toBe(68);
+    // Named, they are run: the healthy case and the fault they test.
+    expect(gradeCases([3], ['recall'])).toEqual([
+      { world: 'recall', fault: 'none', seed: 3 },
+      { world: 'recall', fault: 'mlp-mixer', seed: 3 },
+    ]);
   });
 
   it('fails on an unknown name with the list of known ones', () => {
