@@ -252,12 +252,12 @@ function headsAt(spec: ModelSpec, width: number): number {
   return Math.max(1, Math.round((spec.heads * width) / spec.width));
 }
 
-/** The same architecture at twice the width (and heads): the capacity alternative ladder compares with. */
 /** Whether doubling the steps from `from` to `to` paid: held-out loss lower beyond noise and by more than 2 % (the tuned gap's thresholds). */
 function doublingPaid(from: Trial, to: Trial): boolean {
   return excessGap({ value: from.heldoutLoss, error: from.heldoutError }, { value: to.heldoutLoss, error: to.heldoutError }, from.heldoutLoss, TUNED_GAP_THRESHOLDS).problem;
 }
 
+/** The same architecture at twice the width (and heads): the capacity alternative ladder compares with. */
 function wider(spec: ModelSpec): ModelSpec {
   return { ...spec, width: spec.width * 2, heads: spec.mixer === 'attention' ? spec.heads * 2 : spec.heads };
 }
@@ -480,7 +480,7 @@ export class Lab {
     // either can do, and it learns faster: markov1 `short` (20 steps) read an instantiation
     // term of 0.08 and 0.12 (seeds 0, 1) and markov2 `short` (seed 1) 0.317, where the true
     // term is 0.
-    const settled = this.settledLength([lrBest, ...chain]);
+    const settled = this.settledLength([lrBest, ...chain], ngram.frequenciesLoss);
     const alternative = instantiationEstimate ? undefined : this.trials(lrGrid(settled.config.lr).map((lr) => ({ ...settled.config, lr, spec: wider(config.spec) })), context);
     if (!fault.study) {
       // Ladder's loop closed: the run re-judged with the experiments it planned (its own
@@ -555,16 +555,15 @@ export class Lab {
   async lengthExperiment(start: Trial, frequenciesLoss: number, context?: CaseContext, before?: Trial): Promise<Trial[]> {
     const limits = this.lengthLimits();
     const learnedNothing = (t: Trial) => t.heldoutLoss >= this.learnedNothingAt(frequenciesLoss);
-    const paid = doublingPaid;
     const trials: Trial[] = [];
     let last = start;
     let doublings = before ? 1 : 0;
-    let goOn = before ? paid(before, start) || learnedNothing(start) : true;
+    let goOn = before ? doublingPaid(before, start) || learnedNothing(start) : true;
     while (goOn && doublings < (learnedNothing(last) ? limits.maxDoublingsUnlearned : limits.maxDoublings)) {
       const next = await this.trial({ ...last.config, steps: last.config.steps * 2, warmup: last.config.warmup * 2 }, context);
       trials.push(next);
       doublings++;
-      goOn = paid(last, next) || learnedNothing(next);
+      goOn = doublingPaid(last, next) || learnedNothing(next);
       last = next;
     }
     return trials;
@@ -572,12 +571,16 @@ export class Lab {
 
   /**
    * The training length a length experiment settled: along `chain` (a run, then its
-   * doublings), the last run whose doubling paid over the one before (beyond noise and 2 %),
-   * or the first when none did.
+   * doublings), the last run reached by doublings that each paid over the run before (beyond
+   * noise and 2 %) or started from a run that had learned nothing yet (at or above
+   * `frequenciesLoss` less the margin: the experiment goes on from those, as on copy, where
+   * the induction head forms after a few hundred steps on the frequency plateau); the first
+   * when none did.
    */
-  settledLength(chain: readonly Trial[]): Trial {
+  settledLength(chain: readonly Trial[], frequenciesLoss: number): Trial {
+    const learnedNothing = (t: Trial) => t.heldoutLoss >= this.learnedNothingAt(frequenciesLoss);
     let settled = chain[0]!;
-    for (let i = 1; i < chain.length && doublingPaid(chain[i - 1]!, chain[i]!); i++) settled = chain[i]!;
+    for (let i = 1; i < chain.length && (doublingPaid(chain[i - 1]!, chain[i]!) || learnedNothing(chain[i - 1]!)); i++) settled = chain[i]!;
     return settled;
   }
 

@@ -88,20 +88,25 @@ describe('the training-length experiment', () => {
 });
 
 describe('the training length the experiment settled', () => {
+  const plateau = Math.log(16);
   const recipe = { ...healthyConfig('markov1', 0), steps: 20, warmup: 2 };
   const at = (steps: number, heldoutLoss: number, heldoutError = 0.005) => ({ config: { ...recipe, steps }, heldoutLoss, heldoutError }) as unknown as Trial;
 
   it('is the last run whose doubling paid (beyond noise and 2 %), where the capacity alternative is compared', async () => {
     const { lab } = await standIn(() => 1);
     // markov1 `short`: 20 steps 2.17, then 1.95, 1.84, 1.82 (1.1 %, under 2 %): settled at 80.
-    expect(lab.settledLength([at(20, 2.17), at(40, 1.95), at(80, 1.84), at(160, 1.82)]).config.steps).toBe(80);
+    expect(lab.settledLength([at(20, 2.17), at(40, 1.95), at(80, 1.84), at(160, 1.82)], plateau).config.steps).toBe(80);
     // The first doubling did not pay: the sweep's best itself, at its own steps.
-    expect(lab.settledLength([at(200, 1.82), at(400, 1.81)]).config.steps).toBe(200);
-    expect(lab.settledLength([at(200, 1.82)]).config.steps).toBe(200);
+    expect(lab.settledLength([at(200, 1.82), at(400, 1.81)], plateau).config.steps).toBe(200);
+    expect(lab.settledLength([at(200, 1.82)], plateau).config.steps).toBe(200);
     // A gain of 3 % within noise does not pay, and the chain stops counting there.
-    expect(lab.settledLength([at(20, 2.0), at(40, 1.94, 0.05), at(80, 1.5)]).config.steps).toBe(20);
+    expect(lab.settledLength([at(20, 2.0), at(40, 1.94, 0.05), at(80, 1.5)], plateau).config.steps).toBe(20);
     // Still paying at the last doubling: the last.
-    expect(lab.settledLength([at(20, 2.0), at(40, 1.8), at(80, 1.6)]).config.steps).toBe(80);
+    expect(lab.settledLength([at(20, 2.0), at(40, 1.8), at(80, 1.6)], plateau).config.steps).toBe(80);
+    // copy `short`: on the frequency plateau (ln 16) at 80, 160 and 320 steps, learned at 640,
+    // and 1,280 gained under 2 %: settled at 640.
+    const copy = [at(80, plateau - 0.001), at(160, plateau - 0.002), at(320, plateau - 0.001), at(640, 1.36), at(1280, 1.35)];
+    expect(lab.settledLength(copy, plateau).config.steps).toBe(640);
   });
 });
 
