@@ -27,8 +27,9 @@ Options:
   --fault F      a fault (see --list); default none (the healthy model)
   --seed S       seed of the world's tables, the weights and the data (default 0)
   --quick        half the training steps (faster, coarser)
-  --grade        every world × fault that applies, over --seeds seeds (default 2): verdict
-                 accuracy and budget estimation errors (long: minutes per world)
+  --grade        every graded world × fault that applies, over --seeds seeds (default 2):
+                 verdict accuracy and budget estimation errors (long: minutes per world);
+                 --world names the worlds, the ungraded ones included
   --seeds N      seeds for --grade (default 2)
   --list         the worlds and faults
   --json         print ladder.lab/v1
