@@ -165,7 +165,11 @@ export const FINDINGS: Record<string, FindingText> = {
   'instantiation.capacity': {
     summary: (e) =>
       `${e.objective} against ${e.key} (${(e.sizes as number[]).map(num).join(', ')}): from the second-largest to the largest size the tuned best moves by ${num(e.gainFromLast)} [${num(e.low)}, ${num(e.high)}]` +
-      (e.stillImproving ? ', still improving' : ', no gain beyond seed noise') +
+      (e.stillImproving
+        ? ', still improving'
+        : e.beyondNoise === true
+          ? `, ${pct(e.relativeGain)}: beyond seed noise, but under the ${pct(e.minRelativeGain)} a larger model must gain`
+          : ', no gain beyond seed noise') +
       (e.predictedAtDouble !== undefined ? `; a power law with offset predicts ${num(e.predictedAtDouble)} at ${num(2 * Number(e.largest))}` : ''),
     next: (e) =>
       e.stillImproving
@@ -174,8 +178,11 @@ export const FINDINGS: Record<string, FindingText> = {
   },
   'instantiation.ablation': {
     summary: (e) => {
-      const parts = (e.components as { component: string; estimate: number; low: number; high: number; matters: boolean }[]).map(
-        (c) => `${c.component} ${c.matters ? 'matters' : 'is replaceable'} (${num(c.estimate)} [${num(c.low)}, ${num(c.high)}])`,
+      const parts = (e.components as { component: string; estimate: number; low: number; high: number; matters: boolean; beyondNoise?: boolean }[]).map(
+        (c) =>
+          `${c.component} ${c.matters ? 'matters' : c.beyondNoise === true ? 'is negligible' : 'is replaceable'} (${num(c.estimate)} [${num(c.low)}, ${num(c.high)}]` +
+          (!c.matters && c.beyondNoise === true ? `: beyond seed noise, under ${pct(e.minRelativeEffect)} of the mean ${num(e.meanValue)}` : '') +
+          ')',
       );
       return `factorial ablation on ${e.objective}, each cell tuned: ${parts.join('; ')}`;
     },

@@ -5,8 +5,9 @@
  * (DESIGN 3.3; the classical 2^k effects of Box, Hunter & Hunter 2005, ch. 5: a main effect
  * is the mean of the cells with the component on minus the mean with it off, contrast
  * coefficients ±1/2^(k−1)). A component whose interval includes 0 is reported replaceable
- * (no detectable effect at this many seeds, the interval bounds how much it could matter); a
- * component whose interval excludes 0 matters. The finding is a warning when some component
+ * (no detectable effect at this many seeds, the interval bounds how much it could matter), and
+ * so is one whose effect, beyond noise, is within 2 % of the cells' mean (minRelativeEffect:
+ * negligible); a component whose interval excludes 0 by more matters. The finding is a warning when some component
  * matters: the architecture, not training, moves the score.
  */
 import { studentTQuantile, studentTSurvival } from '../../stats/distributions.js';
@@ -21,6 +22,10 @@ export const ablation = defineStudyCheck({
   description: 'main effects and interactions of components in a factorial ablation',
   thresholds: {
     confidence: { value: 0.95, why: 'two-sided 95% t interval of each effect; a component matters when its interval excludes 0' },
+    minRelativeEffect: {
+      value: 0.02,
+      why: "the smallest effect that matters, relative to the mean of the cells' tuned bests: 2 %, the margin instantiation.tuned-comparison asks of two arms. An effect beyond seed noise but under it is reported (negligible) and the component counted replaceable: it explains nothing of the score",
+    },
   },
   evaluate(study, t) {
     const design = factorialDesign(study);
@@ -34,6 +39,7 @@ export const ablation = defineStudyCheck({
       n: settingValues(arm.best).length,
     }));
     const tq = studentTQuantile(1 - (1 - t.confidence) / 2, noise.degreesOfFreedom);
+    const scale = Math.abs(cells.reduce((sum, cell) => sum + cell.value, 0) / cells.length);
     const effect = (sign: (on: boolean[]) => number) => {
       let estimate = 0;
       let variance = 0;
@@ -48,7 +54,8 @@ export const ablation = defineStudyCheck({
       const low = estimate - tq * se;
       const high = estimate + tq * se;
       const pValue = se > 0 ? Math.min(1, 2 * studentTSurvival(Math.abs(estimate) / se, noise.degreesOfFreedom)) : estimate !== 0 ? 0 : 1;
-      return { estimate, low, high, pValue, matters: low > 0 || high < 0 };
+      const beyondNoise = low > 0 || high < 0;
+      return { estimate, low, high, pValue, beyondNoise, matters: beyondNoise && Math.abs(estimate) > t.minRelativeEffect * scale };
     };
     const components = design.factors.map((factor, i) => ({
       component: factor.key,
@@ -56,7 +63,7 @@ export const ablation = defineStudyCheck({
       on: valueKey(factor.levels[1]),
       ...effect((on) => (on[i] ? 1 : -1)),
     }));
-    const interactions: { components: string; estimate: number; low: number; high: number; pValue: number; matters: boolean }[] = [];
+    const interactions: { components: string; estimate: number; low: number; high: number; pValue: number; beyondNoise: boolean; matters: boolean }[] = [];
     for (let i = 0; i < k; i++) {
       for (let j = i + 1; j < k; j++) {
         interactions.push({ components: `${design.factors[i]!.key} × ${design.factors[j]!.key}`, ...effect((on) => (on[i] === on[j] ? 1 : -1)) });
@@ -76,6 +83,8 @@ export const ablation = defineStudyCheck({
         matters,
         replaceable,
         seedSd: noise.sd,
+        meanValue: scale,
+        minRelativeEffect: t.minRelativeEffect,
         degreesOfFreedom: noise.degreesOfFreedom,
         confidence: t.confidence,
       },
