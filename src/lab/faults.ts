@@ -125,7 +125,7 @@ export const FAULTS = {
   'mlp-mixer': {
     name: 'mlp-mixer',
     layer: 'instantiation',
-    description: 'attention replaced by a two-layer MLP over positions, on the copy worlds',
+    description: 'attention replaced by a two-layer MLP over positions, on copy and content-lookup tasks',
     // Meant as the instantiation fault of content lookup, where attention should be needed. At
     // the lab's scale it is not (seed 0, width 16, 2 heads, learned positions, batch 16; held-out
     // loss, `npm run lab-recipes -- --worlds W --steps S --lr R [--mixer mlp]`):
