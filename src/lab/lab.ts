@@ -468,9 +468,14 @@ export class Lab {
     // doubling pays. Under a decaying schedule a run that stopped too early ends on a flat,
     // annealed curve, so only a longer run tells whether more steps pay. When the sweep itself
     // was trained at twice the steps (not converged), that was the first doubling: the
-    // experiment goes on from the sweep's best only if it paid over the run. The capacity
-    // alternative below waits for it.
+    // experiment goes on from the sweep's best only if it paid over the run.
     const longer = !fault.study ? this.lengthExperiment(lrBest, ngram.frequenciesLoss, context, notConverged ? main : undefined) : undefined;
+    const widerAround = (best: Trial) => this.trials(lrGrid(best.config.lr).map((lr) => ({ ...best.config, lr, spec: wider(config.spec) })), context);
+    // Trained alongside the length experiment at the sweep's own steps, which is where the
+    // experiment settles unless its first doubling pays (then it is trained again, longer).
+    const early = instantiationEstimate ? undefined : widerAround(lrBest);
+    // Handled here too, so that a failure while `longer` is awaited is not an unhandled rejection.
+    early?.catch(() => undefined);
     const chain = longer ? await longer : [];
     const sweep = [...lrSweep, ...chain];
     // The capacity alternative (when no study measured instantiation): the same architecture
@@ -481,7 +486,7 @@ export class Lab {
     // term of 0.08 and 0.12 (seeds 0, 1) and markov2 `short` (seed 1) 0.317, where the true
     // term is 0.
     const settled = this.settledLength([lrBest, ...chain], ngram.frequenciesLoss);
-    const alternative = instantiationEstimate ? undefined : this.trials(lrGrid(settled.config.lr).map((lr) => ({ ...settled.config, lr, spec: wider(config.spec) })), context);
+    const alternative = early && (settled === lrBest ? early : widerAround(settled));
     if (!fault.study) {
       // Ladder's loop closed: the run re-judged with the experiments it planned (its own
       // held-out loss against the sweep's best, and its training data against held-out data).
