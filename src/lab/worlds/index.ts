@@ -17,6 +17,7 @@ export { entropy } from './world.js';
 export { markovWorld, randomMarkovWorld, type MarkovWorld, type MarkovOptions, type RandomMarkovOptions, type MarkovStart } from './markov.js';
 export { copyWorld, type CopyWorld, type CopyOptions } from './copy.js';
 export { dyckWorld, type DyckWorld, type DyckOptions } from './dyck.js';
+export { inductionWorld, type InductionWorld, type InductionOptions } from './induction.js';
 export { recallWorld, type RecallWorld, type RecallOptions } from './recall.js';
 export { extrapolationTable, type ExtrapolationTable, type ExtrapolationLength } from './extrapolation.js';
 export { trueSampleLoss, type SampleLoss } from './monte-carlo.js';
