@@ -40,6 +40,27 @@ function evaluate(check: AnyStudyCheck, s: Study, overrides: Record<string, numb
   return check.evaluate(s, t);
 }
 
+/**
+ * A 2×2 ablation (use_hidden × use_norm), 3 learning rates × 2 seeds per cell: accuracy 0.7,
+ * +0.15 with the hidden layer, +`normEffect` with the norm, peaking at lr 1e-3, plus uniform
+ * noise of width `noiseWidth` drawn from `noise(seed)`.
+ */
+function ablationStudy(seed: number, normEffect: number, noiseWidth: number): Study {
+  const random = noise(seed);
+  const runs: Run[] = [];
+  for (const useHidden of [false, true]) {
+    for (const useNorm of [false, true]) {
+      for (const lr of [1e-4, 1e-3, 1e-2]) {
+        for (const s of [0, 1]) {
+          const acc = 0.7 + (useHidden ? 0.15 : 0) + (useNorm ? normEffect : 0) - 0.05 * Math.log10(lr / 1e-3) ** 2 + noiseWidth * (random() - 0.5);
+          runs.push(run(`h${useHidden}-n${useNorm}-${lr}-${s}`, { use_hidden: useHidden, use_norm: useNorm, learning_rate: lr, seed: s }, acc));
+        }
+      }
+    }
+  }
+  return study(runs);
+}
+
 /** Accuracy peaking at lr 1e-3 (log-quadratic), arm offset, seed noise of SD `sd`. */
 function sweep(arms: Record<string, number>, lrs: number[], seeds: number, sd: number, seed = 1): Run[] {
   const random = noise(seed);
@@ -197,19 +218,7 @@ describe('study checks on synthetic sweeps with known effects', () => {
   });
 
   it('a 2×2 ablation: the component that moves the score matters, the other is replaceable', () => {
-    const random = noise(21);
-    const runs: Run[] = [];
-    for (const useHidden of [false, true]) {
-      for (const useNorm of [false, true]) {
-        for (const lr of [1e-4, 1e-3, 1e-2]) {
-          for (const seed of [0, 1]) {
-            const acc = 0.7 + (useHidden ? 0.15 : 0) - 0.05 * Math.log10(lr / 1e-3) ** 2 + 0.01 * (random() - 0.5);
-            runs.push(run(`h${useHidden}-n${useNorm}-${lr}-${seed}`, { use_hidden: useHidden, use_norm: useNorm, learning_rate: lr, seed }, acc));
-          }
-        }
-      }
-    }
-    const s = study(runs);
+    const s = ablationStudy(21, 0, 0.01);
     const outcome = evaluate(ablation, s);
     expect(outcome.status).toBe('problem');
     if (outcome.status !== 'problem') return;
@@ -223,20 +232,8 @@ describe('study checks on synthetic sweeps with known effects', () => {
   });
 
   it('an ablation effect beyond seed noise but within 2 % of the mean is negligible: the component is replaceable', () => {
-    const random = noise(22);
-    const runs: Run[] = [];
-    for (const useHidden of [false, true]) {
-      for (const useNorm of [false, true]) {
-        for (const lr of [1e-4, 1e-3, 1e-2]) {
-          for (const seed of [0, 1]) {
-            // use_norm adds 0.008 to a mean of about 0.78 (1.0 %), with a seed SD near 0.0003.
-            const acc = 0.7 + (useHidden ? 0.15 : 0) + (useNorm ? 0.008 : 0) - 0.05 * Math.log10(lr / 1e-3) ** 2 + 0.001 * (random() - 0.5);
-            runs.push(run(`h${useHidden}-n${useNorm}-${lr}-${seed}`, { use_hidden: useHidden, use_norm: useNorm, learning_rate: lr, seed }, acc));
-          }
-        }
-      }
-    }
-    const s = study(runs);
+    // use_norm adds 0.008 to a mean of about 0.78 (1.0 %), with a seed SD near 0.0003.
+    const s = ablationStudy(22, 0.008, 0.001);
     const outcome = evaluate(ablation, s);
     expect(outcome.status).toBe('problem');
     if (outcome.status !== 'problem') return;
