@@ -104,12 +104,69 @@ export function stallAnsweredBySweep(study: Study, arm: Arm, confidence: number)
   return undefined;
 }
 
-function settledBySweep(judged: JudgedOutcome, how: string): JudgedOutcome {
+/** A problem an experiment or a comparison answered: its findings kept as info, marked with `by` and `how`. */
+export function settledBy(judged: JudgedOutcome, by: string, how: string): JudgedOutcome {
   if (judged.outcome.status !== 'problem') return judged;
   return {
     ...judged,
-    outcome: { status: 'clear', findings: judged.outcome.findings.map((f) => ({ ...f, severity: 'info', evidence: { ...f.evidence, settledBy: "the study's learning-rate sweep", settledHow: how } })) },
+    outcome: { status: 'clear', findings: judged.outcome.findings.map((f) => ({ ...f, severity: 'info', evidence: { ...f.evidence, settledBy: by, settledHow: how } })) },
   };
+}
+
+/**
+ * Whether `arm`, worse than the study's best arm beyond seed noise, stays worse after training
+ * longer: at `value` (a loss, lower is better) and gaining at most `gainPerDoubling` a
+ * doubling of its steps, `doublings` more doublings (each gaining that much: a straight line
+ * in log-steps, which a decelerating curve stays above) leave it behind the best arm by more
+ * than the comparison's interval half-width. Then the arm's still-falling curve does not bear
+ * on the comparison: it is settled whichever way training goes on, up to 2^doublings × the
+ * steps. Returns how, in words, or undefined (the objective is not a loss, the arm is not
+ * worse beyond noise, or the gap could close).
+ */
+export function gapOutlastsTraining(
+  study: Study,
+  arm: Arm,
+  value: number,
+  gainPerDoubling: number,
+  thresholds: { confidence: number; outlastDoublings: number },
+): string | undefined {
+  if (study.objective.direction >= 0 || !Number.isFinite(value) || !(gainPerDoubling >= 0)) return undefined;
+  const top = study.arms.reduce((a, b) => (b.best.mean < a.best.mean ? b : a));
+  if (top === arm) return undefined;
+  const comparison = compareArms(study, top, arm, thresholds.confidence);
+  if (!comparison?.distinguishable || comparison.better !== top) return undefined;
+  const halfWidth = (comparison.high - comparison.low) / 2;
+  const projected = value - thresholds.outlastDoublings * gainPerDoubling;
+  if (!(projected - top.best.mean > halfWidth)) return undefined;
+  return `${arm.label} at ${fmt(value)}, gaining at most ${fmt(gainPerDoubling)} a doubling, would still be at ${fmt(projected)} after ${thresholds.outlastDoublings} more (${2 ** thresholds.outlastDoublings}× the steps), behind ${top.label}'s ${fmt(top.best.mean)} by more than the comparison's ±${fmt(halfWidth)}`;
+}
+
+function fmt(x: number): string {
+  return Number(x.toPrecision(4)).toString();
+}
+
+/**
+ * A not-converged outcome on `arm`'s best run whose every finding is answered by
+ * gapOutlastsTraining: the run's latest value and the upper end of the gain its fit predicts
+ * from twice the steps, on the study's objective. A fit whose second doubling is predicted to
+ * gain more than its first (an exponential before its knee) is not answered: its gains are not
+ * yet diminishing.
+ */
+function notConvergedAnswered(study: Study, arm: Arm, judged: JudgedOutcome, thresholds: { confidence: number; outlastDoublings: number }): string | undefined {
+  if (judged.code !== 'reachability.not-converged' || judged.outcome.status !== 'problem') return undefined;
+  const answers: string[] = [];
+  for (const finding of judged.outcome.findings) {
+    if (finding.severity === 'info') continue;
+    const e = finding.evidence;
+    const num = (key: string) => (typeof e[key] === 'number' ? (e[key] as number) : Number.NaN);
+    if (e.series !== study.objective.metric) return undefined;
+    const [value, gain2, gain4, high2] = [num('lastValue'), num('gainAt2x'), num('gainAt4x'), num('gainAt2xHigh')];
+    if (!(gain4 - gain2 <= gain2)) return undefined;
+    const how = gapOutlastsTraining(study, arm, value, high2, thresholds);
+    if (how === undefined) return undefined;
+    answers.push(how);
+  }
+  return answers.length > 0 ? answers.join('; ') : undefined;
 }
 
 /**
@@ -123,13 +180,20 @@ export function diagnoseStudy(study: Study, id: string, options: DiagnoseOptions
     layer: check.layer,
     outcome: check.evaluate(study, thresholdValues(check, options.thresholds)),
   }));
-  const confidence = thresholdValues(tunedComparison, options.thresholds).confidence!;
+  const comparison = thresholdValues(tunedComparison, options.thresholds) as { confidence: number; outlastDoublings: number };
   for (const arm of study.arms) {
-    const answered = stallAnsweredBySweep(study, arm, confidence);
+    const answered = stallAnsweredBySweep(study, arm, comparison.confidence);
     for (const { run } of arm.best.runs) {
       for (const judged of runOutcomes(run, options)) {
         if (judged.outcome.status === 'unknown' || !bearsOnStudy(judged.layer, judged.outcome)) continue;
-        outcomes.push(judged.code === 'reachability.stall' && answered ? settledBySweep(judged, answered) : judged);
+        const outlasts = notConvergedAnswered(study, arm, judged, comparison);
+        outcomes.push(
+          judged.code === 'reachability.stall' && answered
+            ? settledBy(judged, "the study's learning-rate sweep", answered)
+            : outlasts
+              ? settledBy(judged, 'the comparison of arms', outlasts)
+              : judged,
+        );
       }
     }
   }

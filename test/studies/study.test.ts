@@ -416,3 +416,48 @@ describe("a stall the study's own sweep has answered", () => {
     expect(d.findings.some((f) => f.code === 'reachability.stall' && f.severity === 'error')).toBe(true);
   });
 });
+
+describe('a worse arm still improving, whose gap to the best arm outlasts training', () => {
+  /** A run logging val/loss and train/loss over 20 evaluations to step 800: floor + a·t^(−1/2) (a = 0: converged from ln 16 by step 400), a little noise. */
+  function fallingRun(id: string, hparams: Record<string, HValue>, floor: number, a: number, seed: number): Run {
+    const r = emptyRun(id, 'tensorboard', [id]);
+    r.hparams = { ...hparams, output_dir: `/tmp/${id}` };
+    const steps = Array.from({ length: 20 }, (_, i) => 40 * (i + 1));
+    const wiggle = noise(seed);
+    const curve = steps.map((s) => floor + (a > 0 ? a / Math.sqrt(s) : (Math.log(16) - floor) * Math.exp(-s / 50)) + 0.0005 * (wiggle() - 0.5));
+    r.series['train/loss'] = seriesFromArrays(steps, curve.map((v) => v + 0.01));
+    r.series['val/loss'] = seriesFromArrays(steps, curve);
+    r.roles = assignRoles(r);
+    return r;
+  }
+  const config: StudyConfig = { objective: { metric: 'val/loss', direction: 'lower' } };
+  /** Width 16 converged at `leader` (flat curve), width 4 falling as floor 1.5 + 9.9/√t (1.85 at step 800, gaining about 0.10 a doubling). */
+  function studyOf(leader: number): Study {
+    const runs: Run[] = [];
+    for (const [lr, offset] of [[3e-3, 0.05], [1e-2, 0], [3e-2, 0.04]] as const) {
+      for (const seed of [0, 1]) {
+        runs.push(fallingRun(`w16-${lr}-${seed}`, { width: 16, learning_rate: lr, seed }, leader + offset + 0.002 * seed, 0, 10 + seed));
+        runs.push(fallingRun(`w4-${lr}-${seed}`, { width: 4, learning_rate: lr, seed }, 1.5 + offset + 0.002 * seed, 9.9, 20 + seed));
+      }
+    }
+    return study(runs, config);
+  }
+
+  it('settles the not-converged finding when four more doublings at its predicted gain leave it behind', () => {
+    const d = diagnoseStudy(studyOf(1.1), 'width4, far behind');
+    const falling = d.findings.filter((f) => f.code === 'reachability.not-converged' && f.runs.some((r) => r.startsWith('w4')));
+    expect(falling.length).toBeGreaterThan(0);
+    expect(falling.every((f) => f.severity === 'info')).toBe(true);
+    expect(falling[0]!.summary).toMatch(/settled by the comparison of arms: width=4 at 1\.8\d+, gaining at most 0\.1\d* a doubling, would still be at 1\.[34]\d* after 4 more \(16× the steps\), behind width=16's 1\.10\d*/);
+    expect(d.verdict.layer).toBe('instantiation');
+  });
+
+  it('lets it stand when the gap could close within 16× the steps, or with a smaller allowance overridden', () => {
+    const close = diagnoseStudy(studyOf(1.6), 'width4, close behind');
+    expect(close.findings.some((f) => f.code === 'reachability.not-converged' && f.severity !== 'info')).toBe(true);
+    expect(close.verdict.layer).toBe('reachability');
+    // 1.1 is beyond four doublings but not beyond twenty.
+    const patient = diagnoseStudy(studyOf(1.1), 'width4, twenty doublings', { thresholds: { 'instantiation.tuned-comparison': { outlastDoublings: 20 } } });
+    expect(patient.verdict.layer).toBe('reachability');
+  });
+});

@@ -38,6 +38,11 @@ export const tunedComparison = defineStudyCheck({
       why:
         "the smallest gap worth a verdict, relative to the better arm's value: 2 %, the margin reachability.tuned-gap asks of a sweep. The interval counts seed noise but not the winner's curse of picking each arm's best setting on the same runs; and a gap beyond seed noise can still explain nothing of a model's loss (the lab's copy world: an MLP over positions beats attention by 0.0026 nats of 1.34, 0.2 %, with a seed SD of 0.0002). Smaller gaps are kept as info",
     },
+    outlastDoublings: {
+      value: 4,
+      why:
+        "how many more doublings of its steps a worse arm that is still improving (reachability.not-converged, or a measured doubling that paid) is granted, each gaining as much as the upper end of its latest doubling's interval, before its gap to the best arm is judged to outlast training: 16× the steps compared. Loss curves of the power-law and exponential families gain less at each doubling, so a gap that this straight line in log-steps cannot close is one more training does not close either. The lab's markov2 width-4 arm, seed 1: 0.47 nats behind width 16 after gaining 0.054 at its last doubling (1.768 → 1.714)",
+    },
   },
   evaluate(study, t) {
     if (study.arms.length < 2) return { status: 'unknown', missing: 'two arms to compare (runs differing in a scientific hyperparameter)' };
