@@ -11,13 +11,14 @@
  * Trials (one training run each) are cached by their configuration, so that sweeps shared
  * by several cases of one world and seed are trained once per lab session.
  */
-import { diagnoseRun, diagnoseRunWith, type Diagnosis, type JudgedOutcome } from '../ladder/diagnose.js';
+import { diagnoseRun, diagnoseRunWith, thresholdValues, type Diagnosis, type JudgedOutcome } from '../ladder/diagnose.js';
 import { excessGap, TUNED_GAP_THRESHOLDS, tunedGapOutcome } from '../ladder/tuned-gap.js';
 import { TRAIN_DATA_THRESHOLDS, trainDataOutcome } from '../ladder/train-data-gap.js';
 import { reevaluationOutcome } from '../ladder/reevaluation-gap.js';
 import { ngramBaseline, type NgramBaseline } from './baseline.js';
 import type { Verdict } from '../ladder/layers.js';
-import { diagnoseStudy } from '../studies/diagnose-study.js';
+import { diagnoseStudy, settledBy } from '../studies/diagnose-study.js';
+import { tunedComparison } from '../studies/checks/tuned-comparison.js';
 import { assembleStudy, type StudyConfig } from '../studies/study.js';
 import { startRunner, type TrialRunner } from './pool.js';
 import { budgetLength, trialId, type ProbeResult, type Trial } from './trial.js';
@@ -449,9 +450,9 @@ export class Lab {
     // The sweep follows what the run's findings name: twice the steps when not converged,
     // warmup when unstable, a decay when a constant rate ends on a plateau.
     const planned = plannedRecipe(recipe, healthy, diagnosis.findings, main.run.id);
-    const firstSweep = await this.plannedSweep(planned, context);
     const ngram = this.baseline(recipe);
     const learnedNothing = this.learnedNothingAt(ngram.frequenciesLoss);
+    const firstSweep = await this.plannedSweep(planned, context, learnedNothing);
     const firstBest = sweepBest(firstSweep, planned.lr, learnedNothing);
     // The data experiment again, on the sweep's best model: a run that learned nothing (the
     // frequency plateau) scores alike on any two samples, so its training data cannot look
@@ -461,7 +462,7 @@ export class Lab {
     const dataAtBest = noisyData ? undefined : dataOutcomeOf(firstBest, main, `the sweep's best (${experimentSetting(firstBest.config, config)})`);
     const cleanedAfter = dataAtBest?.outcome.status === 'problem';
     const swept = cleanedAfter ? { ...planned, corruption: 0 } : planned;
-    const lrSweep = cleanedAfter ? await this.plannedSweep(swept, context) : firstSweep;
+    const lrSweep = cleanedAfter ? await this.plannedSweep(swept, context, learnedNothing) : firstSweep;
     const lrBest = cleanedAfter ? sweepBest(lrSweep, swept.lr, learnedNothing) : firstBest;
     // The training-length experiment, for a run judged on its own (a study settles its runs'
     // training length itself): the sweep's best rate trained twice as long, and again while
@@ -641,14 +642,23 @@ export class Lab {
   /**
    * The learning-rate sweep ladder plans for reachability: the run's own recipe at its rate
    * and the grid's neighbours, extended two grid steps at a time beyond an edge while the best
-   * (by the held-out loss) sits there (reachability.sweep-edge), at most four steps.
+   * (by the held-out loss) sits there (reachability.sweep-edge), at most four steps. While no
+   * rate has learned anything (held-out loss at or above `learnedNothingAt`), which is lowest
+   * is noise and says nothing of an edge: the sweep widens by one grid step on each side
+   * instead. markov3 `lr-high`, seed 1: 0.3, 0.9 and 3 all sat on the frequency plateau,
+   * the lowest in the middle by noise, and the sweep stopped there, 30× above the rate that
+   * trains.
    */
-  plannedSweep(config: TrainConfig, context?: CaseContext): Promise<Trial[]> {
-    return this.sweep(config, (t) => t.heldoutLoss, context);
+  plannedSweep(config: TrainConfig, context?: CaseContext, learnedNothingAt?: number): Promise<Trial[]> {
+    return this.sweep(config, (t) => t.heldoutLoss, context, learnedNothingAt);
   }
 
-  /** A learning-rate sweep of `config` on the grid around its rate, extended until its best by `score` is inside it. */
-  async sweep(config: TrainConfig, score: (trial: Trial) => number, context?: CaseContext): Promise<Trial[]> {
+  /**
+   * A learning-rate sweep of `config` on the grid around its rate, extended until its best by
+   * `score` is inside it; widened on both sides instead while no trial's held-out loss is
+   * under `learnedNothingAt` (when given).
+   */
+  async sweep(config: TrainConfig, score: (trial: Trial) => number, context?: CaseContext, learnedNothingAt?: number): Promise<Trial[]> {
     let trials = await this.trials(
       lrGrid(config.lr).map((lr) => ({ ...config, lr })),
       context,
@@ -657,6 +667,11 @@ export class Lab {
     // needs more than one, and a round is a whole training run of waiting.
     for (let extension = 0; extension < MAX_SWEEP_EXTENSIONS; extension += 2) {
       const sorted = [...trials].sort((a, b) => a.config.lr - b.config.lr);
+      if (learnedNothingAt !== undefined && sorted.every((t) => !(t.heldoutLoss < learnedNothingAt))) {
+        const rates = [gridBelow(sorted[0]!.config.lr), gridAbove(sorted[sorted.length - 1]!.config.lr)];
+        trials = [...trials, ...(await this.trials(rates.map((lr) => ({ ...config, lr })), context))];
+        continue;
+      }
       const bestIndex = sorted.reduce((best, t, i) => (score(t) < score(sorted[best]!) ? i : best), 0);
       if (bestIndex !== 0 && bestIndex !== sorted.length - 1) break;
       const step = bestIndex === 0 ? gridBelow : gridAbove;
@@ -769,24 +784,61 @@ export function doublingOutcome(before: Trial[], after: Trial[]): JudgedOutcome 
  * unless the longer runs undid an order the study showed: an arm worse than another beyond
  * noise at the study's steps (`trials`) that, trained longer, is no longer worse beyond noise.
  * Then the comparison depends on the training length, and the not-converged findings stand.
- * Undefined when there is no chain.
+ * An arm whose last doubling paid but whose gap to the best arm outlasts training (outlastedBy)
+ * is left out of the choice; when every arm whose doubling paid is, the arm that gained the
+ * most is reported, settled by the comparison of arms. Undefined when there is no chain.
  */
 export function lengthOutcome(chains: Trial[][], trials: Trial[]): JudgedOutcome | undefined {
-  let most: { from: Trial; to: Trial; relativeGap: number } | undefined;
-  for (const chain of chains) {
-    if (chain.length < 2) continue;
-    const from = chain[chain.length - 2]!;
-    const to = chain[chain.length - 1]!;
-    const relativeGap = (from.heldoutLoss - to.heldoutLoss) / Math.abs(from.heldoutLoss);
-    if (!most || relativeGap > most.relativeGap) most = { from, to, relativeGap };
-  }
-  if (!most) return undefined;
+  const longer = [...trials, ...chains.flatMap((chain) => chain.slice(2))];
+  const lasts = chains
+    .filter((chain) => chain.length >= 2)
+    .map((chain) => {
+      const from = chain[chain.length - 2]!;
+      const to = chain[chain.length - 1]!;
+      const paid = excessGap({ value: from.heldoutLoss, error: from.heldoutError }, { value: to.heldoutLoss, error: to.heldoutError }, from.heldoutLoss, TUNED_GAP_THRESHOLDS).problem;
+      return { from, to, relativeGap: (from.heldoutLoss - to.heldoutLoss) / Math.abs(from.heldoutLoss), paid, outlasted: paid ? outlastedBy(chain, longer) : undefined };
+    });
+  const most = (among: typeof lasts) => among.reduce<(typeof lasts)[number] | undefined>((a, b) => (a === undefined || b.relativeGap > a.relativeGap ? b : a), undefined);
+  // A doubling that paid on an arm whose gap does not outlast training is the answer; else the
+  // arm that gained the most, settled by the comparison when it paid.
+  const reported = most(lasts.filter((l) => l.paid && l.outlasted === undefined)) ?? most(lasts);
+  if (!reported) return undefined;
   const measured = (t: Trial) => {
     const { width, positional, mixer } = t.config.spec;
     return measuredTrial(t, `width=${width}, positional=${positional}, mixer=${mixer}, learning_rate=${rateLabel(t.config.lr)}, steps=${t.config.steps}`);
   };
-  const outcome = tunedGapOutcome(measured(most.from), [measured(most.to)]);
+  const gained = tunedGapOutcome(measured(reported.from), [measured(reported.to)]);
+  const outcome = reported.outlasted !== undefined ? settledBy(gained, 'the comparison of arms', reported.outlasted) : gained;
   return orderUndone(chains, trials) ? outcome : { ...outcome, settles: ['reachability.not-converged'] };
+}
+
+/**
+ * Whether one arm's training-length chain leaves it behind the best other arm (among
+ * `trials`, the longer runs included) whatever more doublings give, as gapOutlastsTraining
+ * judges a study's arms (src/studies/diagnose-study.ts), on the held-out loss: its last run
+ * less the outlastDoublings threshold's number of doublings, each gaining the upper end of its
+ * last doubling's interval, still worse than the leader beyond noise. A chain whose last
+ * doubling gained more than the one before is not diminishing and is not judged. Returns how,
+ * in words, or undefined.
+ */
+function outlastedBy(chain: Trial[], trials: Trial[]): string | undefined {
+  const to = chain[chain.length - 1]!;
+  const from = chain[chain.length - 2]!;
+  const before = chain[chain.length - 3];
+  if (before && from.heldoutLoss - to.heldoutLoss > before.heldoutLoss - from.heldoutLoss) return undefined;
+  const own = JSON.stringify(to.config.spec);
+  const leader = [...new Set(trials.map((t) => JSON.stringify(t.config.spec)))]
+    .filter((arm) => arm !== own)
+    .map((arm) => armBest(trials, arm)!)
+    .reduce<Trial | undefined>((a, b) => (a === undefined || b.heldoutLoss < a.heldoutLoss ? b : a), undefined);
+  if (!leader) return undefined;
+  const { confidence, outlastDoublings } = thresholdValues(tunedComparison) as { confidence: number; outlastDoublings: number };
+  const gain = excessGap({ value: from.heldoutLoss, error: from.heldoutError }, { value: to.heldoutLoss, error: to.heldoutError }, from.heldoutLoss, { confidence, minRelativeGap: 0 }).high;
+  const projected = to.heldoutLoss - outlastDoublings * Math.max(0, gain);
+  const behind = excessGap({ value: projected, error: to.heldoutError }, { value: leader.heldoutLoss, error: leader.heldoutError }, projected, { confidence, minRelativeGap: 0 });
+  if (!(behind.low > 0)) return undefined;
+  const fmt = (x: number) => Number(x.toPrecision(4)).toString();
+  return `the ${to.config.spec.width}-wide ${to.config.spec.mixer} arm with ${to.config.spec.positional} positions at ${fmt(to.heldoutLoss)} after ${to.config.steps} steps, gaining at most ${fmt(gain)} a doubling, would still be at ${fmt(projected)} after ${outlastDoublings} more (${2 ** outlastDoublings}× the steps), behind ${fmt(leader.heldoutLoss)} beyond noise`;
 }
 
 /** Whether training longer (`chains`) undid an order between two arms that the study's `trials` showed beyond noise. */

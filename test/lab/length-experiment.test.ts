@@ -155,6 +155,30 @@ describe("a study's doubling, measured", () => {
     expect(overturned.settles).toBeUndefined();
   });
 
+  it('settles it when the arm still gaining stays behind the best arm after four more such doublings', () => {
+    // markov2 width4, seed 1: width 4 gained 0.054 from 3,200 to 6,400 steps (1.768 → 1.714),
+    // less than the doubling before, 0.47 nats behind width 16.
+    const wide = [arm(16, 1600, 1.25), arm(16, 3200, 1.244)];
+    const narrow = [arm(4, 1600, 1.843), arm(4, 3200, 1.768), arm(4, 6400, 1.714)];
+    const study = [wide[1]!, narrow[1]!];
+    const outlasted = lengthOutcome([wide, narrow], study)!;
+    expect(outlasted.outcome.status).toBe('clear');
+    expect(outlasted.settles).toEqual(['reachability.not-converged']);
+    const finding = outlasted.outcome.status === 'clear' ? outlasted.outcome.findings?.[0] : undefined;
+    expect(finding?.severity).toBe('info');
+    expect(finding?.evidence.settledBy).toBe('the comparison of arms');
+    expect(finding?.evidence.settledHow).toMatch(/^the 4-wide attention arm with learned positions at 1\.714 after 6400 steps, gaining at most 0\.05954 a doubling, would still be at 1\.476 after 4 more \(16× the steps\), behind 1\.244 beyond noise$/);
+    // A gain that grows from one doubling to the next is not judged: the arm may be taking off.
+    const accelerating = lengthOutcome([wide, [arm(4, 1600, 1.9), arm(4, 3200, 1.88), arm(4, 6400, 1.8)]], study)!;
+    expect(accelerating.outcome.status).toBe('problem');
+    // Nor a gap that four such doublings could close.
+    const closing = lengthOutcome([wide, [arm(4, 1600, 1.6), arm(4, 3200, 1.5), arm(4, 6400, 1.42)]], study)!;
+    expect(closing.outcome.status).toBe('problem');
+    // The leader still gaining is reported in its stead (the outlasted arm left out).
+    const leaderGaining = lengthOutcome([[arm(16, 1600, 1.35), arm(16, 3200, 1.244)], narrow], study)!;
+    expect(leaderGaining.outcome.status === 'problem' && leaderGaining.outcome.findings[0]!.evidence.setting).toContain('width=16');
+  });
+
   /** A study of widths 16 and 4 on stand-in trials (held-out loss `narrow` of the steps for width 4), judged by a stand-in that settles on a clear doubling. */
   async function studyWith(narrow: (steps: number) => number) {
     const lab = await Lab.start({ workers: 1 });
@@ -214,5 +238,39 @@ describe("the sweep's best, where the length experiment starts", () => {
     expect(sweepBest(flat, 1e-2, plateau * 0.99).config.lr).toBe(1e-2);
     // Without the recipe's rate among them, the lowest.
     expect(sweepBest(flat.slice(0, 2), 1e-2, plateau * 0.99).config.lr).toBe(1e-4);
+  });
+});
+
+describe('the planned learning-rate sweep', () => {
+  const recipe = { ...healthyConfig('markov3', 1), lr: 0.9 };
+  /** A lab whose stand-in trials sit on the plateau (1.32, its lowest by noise at the run's rate) above `trainsBelow`, and learn below it. */
+  async function sweepLab(trainsBelow: number) {
+    const lab = await Lab.start({ workers: 1 });
+    labs.push(lab);
+    const rates: number[] = [];
+    lab.trial = async (config: TrainConfig) => {
+      rates.push(config.lr);
+      const heldoutLoss = config.lr < trainsBelow ? 0.76 + 0.2 * Math.abs(Math.log10(config.lr / 0.03)) : config.lr === 0.9 ? 1.318 : 1.321;
+      return { config, heldoutLoss, heldoutError: 0.005 } as unknown as Trial;
+    };
+    return { lab, rates };
+  }
+
+  it('widens on both sides while no rate has learned anything, then follows the best to its edge', async () => {
+    const { lab, rates } = await sweepLab(0.2);
+    const trials = await lab.plannedSweep(recipe, undefined, 1.3);
+    // 0.3, 0.9, 3 on the plateau; widened to 0.1 and 10; 0.1 learned and sits at the edge: 0.03 and 0.01.
+    expect(rates.map((r) => Number(r.toPrecision(2)))).toEqual([0.3, 0.9, 3, 0.1, 10, 0.03, 0.01]);
+    expect(sweepBest(trials, recipe.lr, 1.3).config.lr).toBeCloseTo(0.03);
+  });
+
+  it('stops widening after four grid steps when nothing learns, and without the plateau level chases the lowest as before', async () => {
+    const nothing = await sweepLab(1e-9);
+    await nothing.lab.plannedSweep(recipe, undefined, 1.3);
+    expect(nothing.rates).toHaveLength(3 + 4);
+    const before = await sweepLab(1e-9);
+    await before.lab.plannedSweep(recipe);
+    // 0.9 is the lowest, inside the sweep: no extension.
+    expect(before.rates).toHaveLength(3);
   });
 });
