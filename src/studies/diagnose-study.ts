@@ -2,7 +2,9 @@
  * Diagnosing a study: the study checks (src/studies/registry.ts) and, for each arm's best
  * setting, the run checks of the observation and reachability layers on its runs — an arm
  * whose best run diverged, stalled or is not converged makes the comparison unsettled
- * (DESIGN 3.3), except a stall the study's own sweep has answered (stallAnsweredBySweep).
+ * (DESIGN 3.3), except a stall the study's own sweep has answered (stallAnsweredBySweep) and
+ * a worse arm's still-falling curve whose gap to the best arm outlasts training
+ * (gapOutlastsTraining).
  * The verdict follows the same reverse reasoning as for one run (src/ladder/diagnose.ts
  * `judge`), so instantiation and perception stay gated until the study's reachability
  * passes: the taboo, enforced.
@@ -13,7 +15,7 @@ import { judge, runOutcomes, thresholdValues } from '../ladder/diagnose.js';
 import type { PlannedExperiment } from '../ladder/finding.js';
 import type { Layer } from '../ladder/layers.js';
 import { STUDY_CHECKS } from './registry.js';
-import { compareArms } from './compare-arms.js';
+import { bestArm, compareArms } from './compare-arms.js';
 import { tunedComparison } from './checks/tuned-comparison.js';
 import { learningRateKey, valueKey, type Arm, type Study } from './study.js';
 import { tuningGrid } from './checks/untuned-comparison.js';
@@ -131,7 +133,7 @@ export function gapOutlastsTraining(
   thresholds: { confidence: number; outlastDoublings: number },
 ): string | undefined {
   if (study.objective.direction >= 0 || !Number.isFinite(value) || !(gainPerDoubling >= 0)) return undefined;
-  const top = study.arms.reduce((a, b) => (b.best.mean < a.best.mean ? b : a));
+  const top = bestArm(study);
   if (top === arm) return undefined;
   const comparison = compareArms(study, top, arm, thresholds.confidence);
   if (!comparison?.distinguishable || comparison.better !== top) return undefined;
