@@ -644,8 +644,9 @@ export class Lab {
    * and the grid's neighbours, extended two grid steps at a time beyond an edge while the best
    * (by the held-out loss) sits there (reachability.sweep-edge), at most four steps. While no
    * rate has learned anything (held-out loss at or above `learnedNothingAt`), which is lowest
-   * is noise and says nothing of an edge: the sweep widens by one grid step on each side
-   * instead. markov3 `lr-high`, seed 1: 0.3, 0.9 and 3 all sat on the frequency plateau,
+   * is noise and says nothing of an edge: the sweep first widens by one grid step on each
+   * side, at most MAX_SWEEP_WIDENINGS times, and is extended past an edge only once a rate has
+   * learned something. markov3 `lr-high`, seed 1: 0.3, 0.9 and 3 all sat on the frequency plateau,
    * the lowest in the middle by noise, and the sweep stopped there, 30× above the rate that
    * trains.
    */
@@ -655,23 +656,24 @@ export class Lab {
 
   /**
    * A learning-rate sweep of `config` on the grid around its rate, extended until its best by
-   * `score` is inside it; widened on both sides instead while no trial's held-out loss is
-   * under `learnedNothingAt` (when given).
+   * `score` is inside it; first widened on both sides while no trial's held-out loss is under
+   * `learnedNothingAt` (when given).
    */
   async sweep(config: TrainConfig, score: (trial: Trial) => number, context?: CaseContext, learnedNothingAt?: number): Promise<Trial[]> {
     let trials = await this.trials(
       lrGrid(config.lr).map((lr) => ({ ...config, lr })),
       context,
     );
+    const learnedNothing = () => learnedNothingAt !== undefined && trials.every((t) => !(t.heldoutLoss < learnedNothingAt));
+    for (let widening = 0; widening < MAX_SWEEP_WIDENINGS && learnedNothing(); widening++) {
+      const rates = trials.map((t) => t.config.lr);
+      trials = [...trials, ...(await this.trials([gridBelow(Math.min(...rates)), gridAbove(Math.max(...rates))].map((lr) => ({ ...config, lr })), context))];
+    }
     // Two grid steps per round, trained at once: a sweep whose best sits at its edge usually
-    // needs more than one, and a round is a whole training run of waiting.
-    for (let extension = 0; extension < MAX_SWEEP_EXTENSIONS; extension += 2) {
+    // needs more than one, and a round is a whole training run of waiting. A sweep that has
+    // learned nothing has no edge to follow.
+    for (let extension = 0; extension < MAX_SWEEP_EXTENSIONS && !learnedNothing(); extension += 2) {
       const sorted = [...trials].sort((a, b) => a.config.lr - b.config.lr);
-      if (learnedNothingAt !== undefined && sorted.every((t) => !(t.heldoutLoss < learnedNothingAt))) {
-        const rates = [gridBelow(sorted[0]!.config.lr), gridAbove(sorted[sorted.length - 1]!.config.lr)];
-        trials = [...trials, ...(await this.trials(rates.map((lr) => ({ ...config, lr })), context))];
-        continue;
-      }
       const bestIndex = sorted.reduce((best, t, i) => (score(t) < score(sorted[best]!) ? i : best), 0);
       if (bestIndex !== 0 && bestIndex !== sorted.length - 1) break;
       const step = bestIndex === 0 ? gridBelow : gridAbove;
@@ -736,6 +738,16 @@ const EXTRA_SEEDS = [1, 2];
 
 /** Grid steps a sweep is extended beyond its edge at most (a factor of about 3 each). */
 const MAX_SWEEP_EXTENSIONS = 4;
+
+/**
+ * Rounds a sweep that learned nothing at any rate is widened by at most, one grid step on each
+ * side per round: from the run's rate and its two neighbours (9× between its ends) to 729×,
+ * which reaches the recipe's rate from the lab's ÷100 and ×30 faults (copy `lr-low`: 1e-4
+ * against a recipe of 1e-2, on the ln 16 plateau at 3e-5 to 3e-4 after 800 steps), from
+ * where the edge extension follows the best. A sweep at a tenth of the steps (copy `short`)
+ * learns nothing at any rate; its widening costs six runs that short.
+ */
+const MAX_SWEEP_WIDENINGS = 3;
 
 function sameSpec(a: ModelSpec, b: ModelSpec): boolean {
   return JSON.stringify(a) === JSON.stringify(b);

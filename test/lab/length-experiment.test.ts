@@ -264,10 +264,26 @@ describe('the planned learning-rate sweep', () => {
     expect(sweepBest(trials, recipe.lr, 1.3).config.lr).toBeCloseTo(0.03);
   });
 
-  it('stops widening after four grid steps when nothing learns, and without the plateau level chases the lowest as before', async () => {
+  it('finds the recipe rate of a run at a hundredth of it: widened until 3e-3 learns, then followed to 1e-2', async () => {
+    const lab = await Lab.start({ workers: 1 });
+    labs.push(lab);
+    const rates: number[] = [];
+    lab.trial = async (config: TrainConfig) => {
+      rates.push(config.lr);
+      // copy `lr-low`: the ln 16 plateau below 3e-3 (lowest at the run's own rate, by noise), then best at 1e-2.
+      const heldoutLoss = config.lr < 2e-3 ? (config.lr === 1e-4 ? 2.771 : 2.772) : 1.4 + 0.3 * Math.abs(Math.log10(config.lr / 1e-2));
+      return { config, heldoutLoss, heldoutError: 0.005 } as unknown as Trial;
+    };
+    const trials = await lab.plannedSweep({ ...healthyConfig('copy', 0), lr: 1e-4 }, undefined, 2.74);
+    expect(rates.map((r) => Number(r.toPrecision(2)))).toEqual([3e-5, 1e-4, 3e-4, 1e-5, 1e-3, 3e-6, 3e-3, 1e-2, 3e-2]);
+    expect(sweepBest(trials, 1e-4, 2.74).config.lr).toBeCloseTo(1e-2);
+  });
+
+  it('stops widening after three grid steps on each side when nothing learns, and without the plateau level chases the lowest as before', async () => {
     const nothing = await sweepLab(1e-9);
     await nothing.lab.plannedSweep(recipe, undefined, 1.3);
-    expect(nothing.rates).toHaveLength(3 + 4);
+    // No edge is followed on a sweep that learned nothing: 0.01 to 100, and no further.
+    expect(nothing.rates.map((r) => Number(r.toPrecision(2)))).toEqual([0.3, 0.9, 3, 0.1, 10, 0.03, 30, 0.01, 100]);
     const before = await sweepLab(1e-9);
     await before.lab.plannedSweep(recipe);
     // 0.9 is the lowest, inside the sweep: no extension.
