@@ -379,6 +379,15 @@ export class Lab {
     // The diagnosis, from ladder's engine only.
     let diagnosis: Diagnosis;
     let studyTrials: Trial[] | undefined;
+    /**
+     * The study's runs at the recipe's steps, where the budget's terms are defined (L_I: the
+     * architecture's best over the learning rate at the recipe's steps), so ladder's estimates
+     * come from them; the study's longer runs settle its verdict (whether the comparison
+     * stands), not the size of a term at the recipe's length. markov3 `width4`, seed 0: the
+     * width-4 arm gained 0.14 nats from the study's doubling, and the estimate taken after it
+     * read 0.162 against a true 0.297.
+     */
+    let studyAtRecipe: Trial[] = [];
     let instantiationEstimate: TermEstimate | undefined;
     /** Runs of another concept family ladder trained (the concept study's other family). */
     let otherFamily: Trial[] = [];
@@ -400,9 +409,9 @@ export class Lab {
       };
       // The lab's objective is the eval loss (the budget is in nats), the score the sweeps extend by.
       const objective: StudyConfig = { objective: { metric: 'eval/loss', direction: 'lower' } };
-      ({ trials: studyTrials, diagnosis } = await this.settledStudy(healthy, armStudy, (trials, extra) => studyDiagnosis(trials, studyId, objective, extra), context));
-      const own = studyTrials.filter((t) => sameSpec(t.config.spec, config.spec));
-      const other = studyTrials.filter((t) => !sameSpec(t.config.spec, config.spec));
+      ({ trials: studyTrials, diagnosis, atRecipe: studyAtRecipe } = await this.settledStudy(healthy, armStudy, (trials, extra) => studyDiagnosis(trials, studyId, objective, extra), context));
+      const own = studyAtRecipe.filter((t) => sameSpec(t.config.spec, config.spec));
+      const other = studyAtRecipe.filter((t) => !sameSpec(t.config.spec, config.spec));
       instantiationEstimate = termEstimate(Math.max(0, minimum(own.map((t) => t.heldoutLoss)) - minimum(other.map((t) => t.heldoutLoss))), [main.heldoutError, main.heldoutError]);
     } else if (fault.study === 'concept') {
       const families = [config.spec.positional, healthy.spec.positional];
@@ -423,9 +432,9 @@ export class Lab {
         .filter((l) => l !== entry.trainLength)
         .flatMap((l) => [`probe/accuracy_${l / entry.trainLength}x`, `probe/loss_${l / entry.trainLength}x`]);
       const studyConfig: StudyConfig = { concept: 'positional', probes, objective: { metric: 'eval/loss', direction: 'lower' } };
-      ({ trials: studyTrials, diagnosis } = await this.settledStudy(healthy, conceptStudy, (trials, extra) => studyDiagnosis(trials, studyId, studyConfig, extra), context));
-      const own = studyTrials.filter((t) => t.config.spec.positional === config.spec.positional);
-      const other = studyTrials.filter((t) => t.config.spec.positional !== config.spec.positional);
+      ({ trials: studyTrials, diagnosis, atRecipe: studyAtRecipe } = await this.settledStudy(healthy, conceptStudy, (trials, extra) => studyDiagnosis(trials, studyId, studyConfig, extra), context));
+      const own = studyAtRecipe.filter((t) => t.config.spec.positional === config.spec.positional);
+      const other = studyAtRecipe.filter((t) => t.config.spec.positional !== config.spec.positional);
       otherFamily = other;
       // Within the family, the given width against the other size: the instantiation comparison.
       const ownSize = own.filter((t) => t.config.spec.width === config.spec.width);
@@ -508,7 +517,7 @@ export class Lab {
     // the best other concept: the concept study's other family, and the n-gram baseline on the
     // same training data (src/lab/baseline.ts). Floored at 0: a family that beats every other
     // concept shows no evidence of a floor above the data's.
-    const family = [...(studyTrials ?? []).filter((t) => t.config.spec.positional === config.spec.positional), ...sweep, ...((await alternative) ?? [])];
+    const family = [...studyAtRecipe.filter((t) => t.config.spec.positional === config.spec.positional), ...sweep, ...((await alternative) ?? [])];
     const familyBest = family.reduce((a, b) => (b.heldoutLoss < a.heldoutLoss ? b : a));
     const others = [...otherFamily.map((t) => ({ loss: t.heldoutLoss, error: t.heldoutError })), { loss: ngram.heldoutLoss, error: ngram.heldoutError }];
     const otherBest = others.reduce((a, b) => (b.loss < a.loss ? b : a));
@@ -606,8 +615,9 @@ export class Lab {
     build: (recipe: TrainConfig) => Promise<Trial[]>,
     judge: (trials: Trial[], extra?: JudgedOutcome[]) => Diagnosis,
     context?: CaseContext,
-  ): Promise<{ trials: Trial[]; diagnosis: Diagnosis }> {
+  ): Promise<{ trials: Trial[]; diagnosis: Diagnosis; atRecipe: Trial[] }> {
     let trials = await build(recipe);
+    const atRecipe = trials;
     let diagnosis = judge(trials);
     const extra: JudgedOutcome[] = [];
     const unconverged = diagnosis.verdict.layer === 'reachability' && diagnosis.findings.some((f) => f.code === 'reachability.not-converged' && f.severity !== 'info');
@@ -636,7 +646,7 @@ export class Lab {
       const spikes = spikesOutcome(spiking, [...trials, ...remedies]);
       if (spikes) diagnosis = judge(trials, [...extra, spikes]);
     }
-    return { trials, diagnosis };
+    return { trials, diagnosis, atRecipe };
   }
 
   /**

@@ -198,8 +198,8 @@ describe("a study's doubling, measured", () => {
         findings: settled ? [] : [{ code: 'reachability.not-converged', severity: 'warning', runs: [trials[0]!.run.id] }],
       } as unknown as Diagnosis;
     };
-    const { diagnosis } = await lab.settledStudy(recipe, (r) => lab.trials([r, { ...r, spec: { ...r.spec, width: 4 } }]), judge);
-    return { trained, last: seen.at(-1)![0]!, diagnosis };
+    const { diagnosis, trials, atRecipe } = await lab.settledStudy(recipe, (r) => lab.trials([r, { ...r, spec: { ...r.spec, width: 4 } }]), judge);
+    return { trained, last: seen.at(-1)![0]!, diagnosis, trials, atRecipe };
   }
 
   it('doubles the best setting of an arm that still gains while it pays, and judges the study with its last doubling', async () => {
@@ -215,6 +215,12 @@ describe("a study's doubling, measured", () => {
     ]);
     expect(settles.last.outcome.status).toBe('clear');
     expect(settles.diagnosis.verdict.layer).toBe('instantiation');
+    // The study is judged at twice the steps; the budget's estimates come from it at the recipe's.
+    expect(settles.trials.map((t) => t.config.steps)).toEqual([3200, 3200]);
+    expect(settles.atRecipe.map((t) => [t.config.spec.width, t.config.steps, t.heldoutLoss])).toEqual([
+      [16, 1600, 0.724],
+      [4, 1600, 1.1],
+    ]);
     // Width 4 still gains 6 % at the third doubling (LENGTH_EXPERIMENT.maxDoublings): not converged, as the curves said.
     const gains = await studyWith((steps) => 0.7 + 0.4 * (1600 / steps));
     expect(gains.trained.at(-1)).toEqual([4, 12800]);
