@@ -712,11 +712,14 @@ export const LENGTH_EXPERIMENT: { readonly maxDoublings: number; readonly maxDou
    */
   maxDoublingsUnlearned: 4,
   /**
-   * "Learned nothing yet": held-out loss within 1 % of the frequency baseline's. The copy
-   * plateau sits at 2.772 against ln 16 = 2.773; every Markov world's runs beat their
-   * frequencies by over 10 % within a few dozen steps.
+   * "Learned nothing yet": held-out loss within 5 % of the frequency baseline's. The copy
+   * plateau sits at 2.772 against ln 16 = 2.773; every healthy run beats its frequencies by
+   * over 20 % (markov3 0.75 against 1.33, dyck 1.41 against 1.87) and every Markov world's
+   * runs by over 10 % within a few dozen steps. markov3 `lr-high`, seed 1, at 1 %: its run
+   * and the sweep around it stalled at 1.31–1.32 against frequencies of 1.332 (1.1 % below),
+   * counted as learned, and the sweep was not widened to the rates that train.
    */
-  frequenciesMargin: 0.01,
+  frequenciesMargin: 0.05,
 };
 
 /**
