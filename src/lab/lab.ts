@@ -755,9 +755,9 @@ const MAX_SWEEP_EXTENSIONS = 4;
 /**
  * Rounds a sweep that learned nothing at any rate is widened by at most, one grid step on each
  * side per round: from the run's rate and its two neighbours (9× between its ends) to 729×,
- * which reaches the recipe's rate from the lab's ÷100 and ×30 faults (copy `lr-low`: 1e-4
- * against a recipe of 1e-2, on the ln 16 plateau at 3e-5 to 3e-4 after 800 steps), from
- * where the edge extension follows the best. A sweep at a tenth of the steps (copy `short`)
+ * which reaches the recipe's rate from the lab's ÷100 and ×30 faults (`lr-low` on copy: 1e-4
+ * against a recipe of 1e-2, three grid steps), from where the edge extension follows the
+ * best. A sweep at a tenth of the steps (copy `short`)
  * learns nothing at any rate; its widening costs six runs that short.
  */
 const MAX_SWEEP_WIDENINGS = 3;

@@ -276,7 +276,7 @@ describe('the planned learning-rate sweep', () => {
     const rates: number[] = [];
     lab.trial = async (config: TrainConfig) => {
       rates.push(config.lr);
-      // copy `lr-low`: the ln 16 plateau below 3e-3 (lowest at the run's own rate, by noise), then best at 1e-2.
+      // A copy-like stand-in: the ln 16 plateau below 2e-3 (lowest at the run's own rate, by noise), then best at 1e-2.
       const heldoutLoss = config.lr < 2e-3 ? (config.lr === 1e-4 ? 2.771 : 2.772) : 1.4 + 0.3 * Math.abs(Math.log10(config.lr / 1e-2));
       return { config, heldoutLoss, heldoutError: 0.005 } as unknown as Trial;
     };
