@@ -18,6 +18,7 @@ import { reevaluationOutcome } from '../ladder/reevaluation-gap.js';
 import { ngramBaseline, type NgramBaseline } from './baseline.js';
 import type { Verdict } from '../ladder/layers.js';
 import { diagnoseStudy, settledBy } from '../studies/diagnose-study.js';
+import { num } from '../ladder/findings-text.js';
 import { tunedComparison } from '../studies/checks/tuned-comparison.js';
 import { assembleStudy, type StudyConfig } from '../studies/study.js';
 import { startRunner, type TrialRunner } from './pool.js';
@@ -862,8 +863,7 @@ function outlastedBy(chain: Trial[], trials: Trial[]): string | undefined {
   const projected = to.heldoutLoss - outlastDoublings * Math.max(0, gain);
   const behind = excessGap({ value: projected, error: to.heldoutError }, { value: leader.heldoutLoss, error: leader.heldoutError }, projected, { confidence, minRelativeGap: 0 });
   if (!(behind.low > 0)) return undefined;
-  const fmt = (x: number) => Number(x.toPrecision(4)).toString();
-  return `the ${to.config.spec.width}-wide ${to.config.spec.mixer} arm with ${to.config.spec.positional} positions at ${fmt(to.heldoutLoss)} after ${to.config.steps} steps, gaining at most ${fmt(gain)} a doubling, would still be at ${fmt(projected)} after ${outlastDoublings} more (${2 ** outlastDoublings}× the steps), behind ${fmt(leader.heldoutLoss)} beyond noise`;
+  return `the ${to.config.spec.width}-wide ${to.config.spec.mixer} arm with ${to.config.spec.positional} positions at ${num(to.heldoutLoss)} after ${to.config.steps} steps, gaining at most ${num(gain)} a doubling, would still be at ${num(projected)} after ${outlastDoublings} more (${2 ** outlastDoublings}× the steps), behind ${num(leader.heldoutLoss)} beyond noise`;
 }
 
 /** Whether training longer (`chains`) undid an order between two arms that the study's `trials` showed beyond noise. */

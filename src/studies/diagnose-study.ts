@@ -12,6 +12,7 @@
 import type { CheckOutcome } from '../checks/check.js';
 import type { DiagnoseOptions, Diagnosis, JudgedOutcome } from '../ladder/diagnose.js';
 import { judge, runOutcomes, thresholdValues } from '../ladder/diagnose.js';
+import { num } from '../ladder/findings-text.js';
 import type { PlannedExperiment } from '../ladder/finding.js';
 import type { Layer } from '../ladder/layers.js';
 import { STUDY_CHECKS } from './registry.js';
@@ -140,11 +141,7 @@ export function gapOutlastsTraining(
   const halfWidth = (comparison.high - comparison.low) / 2;
   const projected = value - thresholds.outlastDoublings * gainPerDoubling;
   if (!(projected - top.best.mean > halfWidth)) return undefined;
-  return `${arm.label} at ${fmt(value)}, gaining at most ${fmt(gainPerDoubling)} a doubling, would still be at ${fmt(projected)} after ${thresholds.outlastDoublings} more (${2 ** thresholds.outlastDoublings}× the steps), behind ${top.label}'s ${fmt(top.best.mean)} by more than the comparison's ±${fmt(halfWidth)}`;
-}
-
-function fmt(x: number): string {
-  return Number(x.toPrecision(4)).toString();
+  return `${arm.label} at ${num(value)}, gaining at most ${num(gainPerDoubling)} a doubling, would still be at ${num(projected)} after ${thresholds.outlastDoublings} more (${2 ** thresholds.outlastDoublings}× the steps), behind ${top.label}'s ${num(top.best.mean)} by more than the comparison's ±${num(halfWidth)}`;
 }
 
 /**
