@@ -821,7 +821,7 @@ export function lengthOutcome(chains: Trial[][], trials: Trial[]): JudgedOutcome
     .map((chain) => {
       const from = chain[chain.length - 2]!;
       const to = chain[chain.length - 1]!;
-      const paid = excessGap({ value: from.heldoutLoss, error: from.heldoutError }, { value: to.heldoutLoss, error: to.heldoutError }, from.heldoutLoss, TUNED_GAP_THRESHOLDS).problem;
+      const paid = doublingPaid(from, to);
       return { from, to, relativeGap: (from.heldoutLoss - to.heldoutLoss) / Math.abs(from.heldoutLoss), paid, outlasted: paid ? outlastedBy(chain, longer) : undefined };
     });
   const most = (among: typeof lasts) => among.reduce<(typeof lasts)[number] | undefined>((a, b) => (a === undefined || b.relativeGap > a.relativeGap ? b : a), undefined);
