@@ -386,12 +386,15 @@ export class Lab {
      * come from them; the study's longer runs settle its verdict (whether the comparison
      * stands), not the size of a term at the recipe's length. markov3 `width4`, seed 0: the
      * estimate taken after the study's doubling read 0.162, from the recipe's steps 0.185,
-     * against a true 0.297 (the rest is the width-4 arm's seeds: docs/lab-grade/README.md).
+     * against a true 0.297 (the rest was the width-4 arm's other seeds: `armEstimates`).
      */
     let studyAtRecipe: Trial[] = [];
     let instantiationEstimate: TermEstimate | undefined;
     /** Runs of another concept family ladder trained (the concept study's other family). */
     let otherFamily: Trial[] = [];
+    /** The architecture study's runs of each arm at the run's own seed (recipe's steps). */
+    let ownArm: Trial[] = [];
+    let otherArm: Trial[] = [];
     const studyId = `lab/${worldName}/${fault.name}/seed${seed}`;
     if (fault.study === 'architecture') {
       // Each arm swept over the learning rate, then two more seeds at each arm's best setting
@@ -411,9 +414,8 @@ export class Lab {
       // The lab's objective is the eval loss (the budget is in nats), the score the sweeps extend by.
       const objective: StudyConfig = { objective: { metric: 'eval/loss', direction: 'lower' } };
       ({ trials: studyTrials, diagnosis, atRecipe: studyAtRecipe } = await this.settledStudy(healthy, armStudy, (trials, extra) => studyDiagnosis(trials, studyId, objective, extra), context));
-      const own = studyAtRecipe.filter((t) => sameSpec(t.config.spec, config.spec));
-      const other = studyAtRecipe.filter((t) => !sameSpec(t.config.spec, config.spec));
-      instantiationEstimate = termEstimate(Math.max(0, minimum(own.map((t) => t.heldoutLoss)) - minimum(other.map((t) => t.heldoutLoss))), [main.heldoutError, main.heldoutError]);
+      ownArm = studyAtRecipe.filter((t) => sameSpec(t.config.spec, config.spec) && t.config.seed === seed);
+      otherArm = studyAtRecipe.filter((t) => !sameSpec(t.config.spec, config.spec) && t.config.seed === seed);
     } else if (fault.study === 'concept') {
       const families = [config.spec.positional, healthy.spec.positional];
       // One size, two rates per family: ALiBi at half the width is still improving at the
@@ -484,7 +486,7 @@ export class Lab {
     const widerAround = (best: Trial) => this.trials(lrGrid(best.config.lr).map((lr) => ({ ...best.config, lr, spec: wider(config.spec) })), context);
     // Trained alongside the length experiment at the sweep's own steps, which is where the
     // experiment settles unless its first doubling pays (then it is trained again, longer).
-    const early = instantiationEstimate ? undefined : widerAround(lrBest);
+    const early = fault.study ? undefined : widerAround(lrBest);
     // Handled here too, so that a failure while `longer` is awaited is not an unhandled rejection.
     early?.catch(() => undefined);
     const chain = longer ? await longer : [];
@@ -507,7 +509,9 @@ export class Lab {
       const tuned = { ...tunedGapOutcome(measured(main), sweep.map(measured)), ...(settles.length > 0 ? { settles } : {}) };
       diagnosis = diagnoseRunWith(main.run, [reevaluation, tuned, cleanedAfter ? dataAtBest! : data]);
     }
-    const reachability = termEstimate(Math.max(0, main.heldoutLoss - minimum(sweep.map((t) => t.heldoutLoss))), [main.heldoutError, main.heldoutError]);
+    const armTerms = armEstimates(main, sweep, fault.study === 'architecture' ? { own: ownArm, other: otherArm } : undefined);
+    const reachability = armTerms.reachability;
+    if (armTerms.instantiation) instantiationEstimate = armTerms.instantiation;
     if (alternative) {
       instantiationEstimate = termEstimate(Math.max(0, settled.heldoutLoss - minimum((await alternative).map((t) => t.heldoutLoss))), [main.heldoutError, main.heldoutError]);
     }
@@ -762,6 +766,31 @@ const MAX_SWEEP_EXTENSIONS = 4;
  * learns nothing at any rate; its widening costs six runs that short.
  */
 const MAX_SWEEP_WIDENINGS = 3;
+
+/**
+ * The reachability term ladder estimates, and with an architecture study the instantiation
+ * term, from one estimate of L_I: the architecture at its best over everything ladder trained
+ * of it at the run's own seed (its learning-rate sweep, and the study's runs of its arm at the
+ * recipe's steps). The two terms share it so that the estimates telescope as the budget's
+ * terms do (both are defined at the run's seed: the lab's L_I sweeps the learning rate at it),
+ * and a seed the architecture is unlucky with stays in this run's budget. The study's other
+ * seeds settle its verdict (the comparison against seed noise), not the size of this run's
+ * term: taking each arm's best over its three seeds read markov3 `width4` at 0.185 and 0.246
+ * (seeds 0, 1) against true terms of 0.297 and 0.457, the width-4 arm's seeds spreading far
+ * more than width 16's (docs/lab-grade/README.md). `arms` holds each arm's runs at the run's
+ * seed; the other arm at its best stands for L_P.
+ */
+export function armEstimates(
+  main: Pick<Trial, 'heldoutLoss' | 'heldoutError'>,
+  sweep: readonly Pick<Trial, 'heldoutLoss'>[],
+  arms?: { own: readonly Pick<Trial, 'heldoutLoss'>[]; other: readonly Pick<Trial, 'heldoutLoss'>[] },
+): { instantiated: number; reachability: TermEstimate; instantiation?: TermEstimate } {
+  const instantiated = Math.min(main.heldoutLoss, minimum([...sweep, ...(arms?.own ?? [])].map((t) => t.heldoutLoss)));
+  const errors = [main.heldoutError, main.heldoutError];
+  const reachability = termEstimate(main.heldoutLoss - instantiated, errors);
+  if (!arms || arms.other.length === 0) return { instantiated, reachability };
+  return { instantiated, reachability, instantiation: termEstimate(Math.max(0, instantiated - minimum(arms.other.map((t) => t.heldoutLoss))), errors) };
+}
 
 function sameSpec(a: ModelSpec, b: ModelSpec): boolean {
   return JSON.stringify(a) === JSON.stringify(b);

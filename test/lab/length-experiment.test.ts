@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Lab, LENGTH_EXPERIMENT, doublingOutcome, healthyConfig, lengthOutcome, sweepBest, type LabOptions } from '../../src/lab/lab.js';
+import { Lab, LENGTH_EXPERIMENT, armEstimates, doublingOutcome, healthyConfig, lengthOutcome, sweepBest, type LabOptions } from '../../src/lab/lab.js';
 import type { Diagnosis, JudgedOutcome } from '../../src/ladder/diagnose.js';
 import type { TrainConfig } from '../../src/lab/faults.js';
 import type { Trial } from '../../src/lab/trial.js';
@@ -294,5 +294,34 @@ describe('the planned learning-rate sweep', () => {
     await before.lab.plannedSweep(recipe);
     // 0.9 is the lowest, inside the sweep: no extension.
     expect(before.rates).toHaveLength(3);
+  });
+});
+
+describe('the estimates of an architecture study', () => {
+  const at = (heldoutLoss: number) => ({ heldoutLoss, heldoutError: 0.01 });
+
+  it("share one L_I, the architecture's best at the run's own seed, so that the terms telescope", () => {
+    // markov3 width4, seed 1's shape: the run at 1.215 is its sweep's best; the width-4 arm's
+    // other seeds (0.99) are not this run's, width 16 reaches 0.76 at the run's seed.
+    const main = at(1.215);
+    const { instantiated, reachability, instantiation } = armEstimates(main, [at(1.23), at(1.3)], { own: [at(1.218), at(1.25)], other: [at(0.76), at(0.8)] });
+    expect(instantiated).toBeCloseTo(1.215, 12);
+    expect(reachability.estimate).toBeCloseTo(0, 12);
+    expect(instantiation!.estimate).toBeCloseTo(0.455, 12);
+    expect(reachability.estimate! + instantiation!.estimate!).toBeCloseTo(main.heldoutLoss - 0.76, 12);
+  });
+
+  it("counts the study's runs of the run's arm as the sweep's: a better rate there is reachability", () => {
+    const { reachability, instantiation } = armEstimates(at(1.3), [at(1.28)], { own: [at(1.1)], other: [at(0.9)] });
+    expect(reachability.estimate).toBeCloseTo(0.2, 12);
+    expect(instantiation!.estimate).toBeCloseTo(0.2, 12);
+    expect(reachability.low).toBeCloseTo(0.2 - 1.96 * Math.SQRT2 * 0.01, 12);
+  });
+
+  it('floors the instantiation term at 0, and has none without a study', () => {
+    expect(armEstimates(at(1.0), [at(1.1)], { own: [], other: [at(1.05)] }).instantiation!.estimate).toBe(0);
+    const alone = armEstimates(at(1.0), [at(0.9), at(1.1)]);
+    expect(alone.instantiation).toBeUndefined();
+    expect(alone.reachability.estimate).toBeCloseTo(0.1, 12);
   });
 });
