@@ -555,7 +555,7 @@ export class Lab {
     return { ...LENGTH_EXPERIMENT, ...this.options.lengthExperiment };
   }
 
-  /** The held-out loss at and above which a model has learned nothing yet: its data's frequency baseline less the margin. */
+  /** The held-out loss at the training length (`trainLengthLoss`) at and above which a model has learned nothing yet: its data's frequency baseline less the margin. */
   learnedNothingAt(frequenciesLoss: number): number {
     return frequenciesLoss * (1 - this.lengthLimits().frequenciesMargin);
   }
@@ -574,7 +574,7 @@ export class Lab {
    */
   async lengthExperiment(start: Trial, frequenciesLoss: number, context?: CaseContext, before?: Trial): Promise<Trial[]> {
     const limits = this.lengthLimits();
-    const learnedNothing = (t: Trial) => t.heldoutLoss >= this.learnedNothingAt(frequenciesLoss);
+    const learnedNothing = (t: Trial) => trainLengthLoss(t) >= this.learnedNothingAt(frequenciesLoss);
     const trials: Trial[] = [];
     let last = start;
     let doublings = before ? 1 : 0;
@@ -598,7 +598,7 @@ export class Lab {
    * when none did.
    */
   settledLength(chain: readonly Trial[], frequenciesLoss: number): Trial {
-    const learnedNothing = (t: Trial) => t.heldoutLoss >= this.learnedNothingAt(frequenciesLoss);
+    const learnedNothing = (t: Trial) => trainLengthLoss(t) >= this.learnedNothingAt(frequenciesLoss);
     let settled = chain[0]!;
     for (let i = 1; i < chain.length && (doublingPaid(chain[i - 1]!, chain[i]!) || learnedNothing(chain[i - 1]!)); i++) settled = chain[i]!;
     return settled;
@@ -658,7 +658,8 @@ export class Lab {
    * The learning-rate sweep ladder plans for reachability: the run's own recipe at its rate
    * and the grid's neighbours, extended two grid steps at a time beyond an edge while the best
    * (by the held-out loss) sits there (reachability.sweep-edge), at most four steps. While no
-   * rate has learned anything (held-out loss at or above `learnedNothingAt`), which is lowest
+   * rate has learned anything (held-out loss at the training length at or above
+   * `learnedNothingAt`), which is lowest
    * is noise and says nothing of an edge: the sweep first widens by one grid step on each
    * side, at most MAX_SWEEP_WIDENINGS times, and is extended past an edge only once a rate has
    * learned something. markov3 `lr-high`, seed 1: 0.3, 0.9 and 3 all sat on the frequency plateau,
@@ -671,15 +672,15 @@ export class Lab {
 
   /**
    * A learning-rate sweep of `config` on the grid around its rate, extended until its best by
-   * `score` is inside it; first widened on both sides while no trial's held-out loss is under
-   * `learnedNothingAt` (when given).
+   * `score` is inside it; first widened on both sides while no trial's held-out loss at the
+   * training length is under `learnedNothingAt` (when given).
    */
   async sweep(config: TrainConfig, score: (trial: Trial) => number, context?: CaseContext, learnedNothingAt?: number): Promise<Trial[]> {
     let trials = await this.trials(
       lrGrid(config.lr).map((lr) => ({ ...config, lr })),
       context,
     );
-    const learnedNothing = () => learnedNothingAt !== undefined && trials.every((t) => !(t.heldoutLoss < learnedNothingAt));
+    const learnedNothing = () => learnedNothingAt !== undefined && trials.every((t) => !(trainLengthLoss(t) < learnedNothingAt));
     for (let widening = 0; widening < MAX_SWEEP_WIDENINGS && learnedNothing(); widening++) {
       const rates = trials.map((t) => t.config.lr);
       trials = [...trials, ...(await this.trials([gridBelow(Math.min(...rates)), gridAbove(Math.max(...rates))].map((lr) => ({ ...config, lr })), context))];
@@ -738,16 +739,28 @@ export function dataOutcomeOf(trial: Trial, skip?: Trial, model?: string): Judge
 }
 
 /**
+ * The loss that says whether a model has learned anything yet: held out at the length it was
+ * trained at. On a length-extrapolation world the budget's held-out loss is taken at 4L, where
+ * learned absolute positions score worse than the token frequencies however much they learned
+ * at L: the tour's markov2-extrapolate `learned-positions` case (480 steps) had its sweep
+ * widened three times for it, three runs that settled nothing. Elsewhere the two are one sample.
+ */
+function trainLengthLoss(t: Trial): number {
+  return t.heldoutAtTrainLength.loss;
+}
+
+/**
  * The sweep's best trial by held-out loss, the one the length experiment and the capacity
- * alternative start from. When no trial of the sweep has learned anything (held-out loss at or
- * above `learnedNothingAt`, the frequency baseline's less its margin), which of them is lowest
+ * alternative start from. When no trial of the sweep has learned anything (held-out loss at
+ * the training length at or above `learnedNothingAt`, the frequency baseline's less its
+ * margin), which of them is lowest
  * is noise, and the sweep's extension past an edge chases that noise: the trial at the
  * recipe's own rate `lr` is kept. copy `short`, seed 1: every rate at 80 steps sits on the ln 16
  * plateau, and the extension had taken the best to a rate that learned nothing at 16× the steps.
  */
 export function sweepBest(sweep: Trial[], lr: number, learnedNothingAt: number): Trial {
   const best = sweep.reduce((a, b) => (b.heldoutLoss < a.heldoutLoss ? b : a));
-  if (best.heldoutLoss < learnedNothingAt) return best;
+  if (sweep.some((t) => trainLengthLoss(t) < learnedNothingAt)) return best;
   return sweep.find((t) => t.config.lr === lr) ?? best;
 }
 

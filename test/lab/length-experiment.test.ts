@@ -5,7 +5,10 @@ import type { TrainConfig } from '../../src/lab/faults.js';
 import type { Trial } from '../../src/lab/trial.js';
 
 /** A stand-in trial: held-out loss as a function of the steps (standard error 0.005), no training. */
-const trialOf = (config: TrainConfig, lossAt: (steps: number) => number) => ({ config, heldoutLoss: lossAt(config.steps), heldoutError: 0.005 }) as unknown as Trial;
+const trialOf = (config: TrainConfig, lossAt: (steps: number) => number) => {
+  const loss = { loss: lossAt(config.steps), error: 0.005 };
+  return { config, heldoutLoss: loss.loss, heldoutError: loss.error, heldoutAtTrainLength: loss } as unknown as Trial;
+};
 
 const labs: Lab[] = [];
 afterAll(async () => {
@@ -90,7 +93,7 @@ describe('the training-length experiment', () => {
 describe('the training length the experiment settled', () => {
   const plateau = Math.log(16);
   const recipe = { ...healthyConfig('markov1', 0), steps: 20, warmup: 2 };
-  const at = (steps: number, heldoutLoss: number, heldoutError = 0.005) => ({ config: { ...recipe, steps }, heldoutLoss, heldoutError }) as unknown as Trial;
+  const at = (steps: number, heldoutLoss: number, heldoutError = 0.005) => ({ config: { ...recipe, steps }, heldoutLoss, heldoutError, heldoutAtTrainLength: { loss: heldoutLoss, error: heldoutError } }) as unknown as Trial;
 
   it('is the last run whose doubling paid (beyond noise and 2 %), where the capacity alternative is compared', async () => {
     const { lab } = await standIn(() => 1);
@@ -113,7 +116,7 @@ describe('the training length the experiment settled', () => {
 describe("a study's doubling, measured", () => {
   const recipe = healthyConfig('markov3', 0);
   const arm = (width: number, steps: number, heldoutLoss: number, lr = recipe.lr) =>
-    ({ config: { ...recipe, steps, lr, spec: { ...recipe.spec, width } }, heldoutLoss, heldoutError: 0.002, run: { id: `w${width}-${steps}-${lr}` } }) as unknown as Trial;
+    ({ config: { ...recipe, steps, lr, spec: { ...recipe.spec, width } }, heldoutLoss, heldoutError: 0.002, heldoutAtTrainLength: { loss: heldoutLoss, error: 0.002 }, run: { id: `w${width}-${steps}-${lr}` } }) as unknown as Trial;
 
   it('takes the arm that gained the most, and settles not-converged only when no arm gained beyond noise and 2 %', () => {
     const before = [arm(16, 1600, 0.75), arm(16, 1600, 0.76, 0.01), arm(4, 1600, 0.9)];
@@ -187,7 +190,7 @@ describe("a study's doubling, measured", () => {
     lab.trial = async (config: TrainConfig) => {
       trained.push([config.spec.width, config.steps]);
       const heldoutLoss = config.spec.width === 4 ? narrow(config.steps) : 0.72 + 0.004 * (1600 / config.steps);
-      return { config, heldoutLoss, heldoutError: 0.002, run: { id: `w${config.spec.width}-${config.steps}` } } as unknown as Trial;
+      return { config, heldoutLoss, heldoutError: 0.002, heldoutAtTrainLength: { loss: heldoutLoss, error: 0.002 }, run: { id: `w${config.spec.width}-${config.steps}` } } as unknown as Trial;
     };
     const seen: JudgedOutcome[][] = [];
     const judge = (trials: Trial[], extra: JudgedOutcome[] = []) => {
@@ -231,7 +234,7 @@ describe("a study's doubling, measured", () => {
 
 describe("the sweep's best, where the length experiment starts", () => {
   const recipe = healthyConfig('copy', 1);
-  const at = (lr: number, heldoutLoss: number) => ({ config: { ...recipe, lr }, heldoutLoss, heldoutError: 0.001 }) as unknown as Trial;
+  const at = (lr: number, heldoutLoss: number) => ({ config: { ...recipe, lr }, heldoutLoss, heldoutError: 0.001, heldoutAtTrainLength: { loss: heldoutLoss, error: 0.001 } }) as unknown as Trial;
   const plateau = Math.log(16);
 
   it('is the lowest held-out loss once anything was learned', () => {
@@ -257,7 +260,7 @@ describe('the planned learning-rate sweep', () => {
     lab.trial = async (config: TrainConfig) => {
       rates.push(config.lr);
       const heldoutLoss = config.lr < trainsBelow ? 0.76 + 0.2 * Math.abs(Math.log10(config.lr / 0.03)) : config.lr === 0.9 ? 1.318 : 1.321;
-      return { config, heldoutLoss, heldoutError: 0.005 } as unknown as Trial;
+      return { config, heldoutLoss, heldoutError: 0.005, heldoutAtTrainLength: { loss: heldoutLoss, error: 0.005 } } as unknown as Trial;
     };
     return { lab, rates };
   }
@@ -278,7 +281,7 @@ describe('the planned learning-rate sweep', () => {
       rates.push(config.lr);
       // A copy-like stand-in: the ln 16 plateau below 2e-3 (lowest at the run's own rate, by noise), then best at 1e-2.
       const heldoutLoss = config.lr < 2e-3 ? (config.lr === 1e-4 ? 2.771 : 2.772) : 1.4 + 0.3 * Math.abs(Math.log10(config.lr / 1e-2));
-      return { config, heldoutLoss, heldoutError: 0.005 } as unknown as Trial;
+      return { config, heldoutLoss, heldoutError: 0.005, heldoutAtTrainLength: { loss: heldoutLoss, error: 0.005 } } as unknown as Trial;
     };
     const trials = await lab.plannedSweep({ ...healthyConfig('copy', 0), lr: 1e-4 }, undefined, 2.74);
     expect(rates.map((r) => Number(r.toPrecision(2)))).toEqual([3e-5, 1e-4, 3e-4, 1e-5, 1e-3, 3e-6, 3e-3, 1e-2, 3e-2]);
@@ -294,6 +297,24 @@ describe('the planned learning-rate sweep', () => {
     await before.lab.plannedSweep(recipe);
     // 0.9 is the lowest, inside the sweep: no extension.
     expect(before.rates).toHaveLength(3);
+  });
+
+  it('asks whether a rate learned anything at the training length, not at the 4L the budget is held out at', async () => {
+    // Learned positions on a length-extrapolation world: well below the frequencies (2.05) at
+    // L at every rate, above them at 4L; best at the low edge (0.003), as the tour's case.
+    const lab = await Lab.start({ workers: 1 });
+    labs.push(lab);
+    const rates: number[] = [];
+    lab.trial = async (config: TrainConfig) => {
+      rates.push(config.lr);
+      const atL = 1.3 + 0.05 * Math.abs(Math.log10(config.lr / 1e-3));
+      return { config, heldoutLoss: atL + 0.9, heldoutError: 0.005, heldoutAtTrainLength: { loss: atL, error: 0.005 } } as unknown as Trial;
+    };
+    const recipe = { ...healthyConfig('markov2-extrapolate', 0), lr: 1e-2 };
+    const trials = await lab.plannedSweep(recipe, undefined, 2.05 * 0.95);
+    // Not widened: the edge is followed (1e-3, 3e-4), and 1e-3 is inside.
+    expect(rates.map((r) => Number(r.toPrecision(2)))).toEqual([3e-3, 1e-2, 3e-2, 1e-3, 3e-4]);
+    expect(sweepBest(trials, recipe.lr, 2.05 * 0.95).config.lr).toBeCloseTo(1e-3);
   });
 });
 
