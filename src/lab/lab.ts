@@ -659,10 +659,9 @@ export class Lab {
    * and the grid's neighbours, extended two grid steps at a time beyond an edge while the best
    * (by the held-out loss) sits there (reachability.sweep-edge), at most four steps. While no
    * rate has learned anything (held-out loss at the training length at or above
-   * `learnedNothingAt`), which is lowest
-   * is noise and says nothing of an edge: the sweep first widens by one grid step on each
-   * side, at most MAX_SWEEP_WIDENINGS times, and is extended past an edge only once a rate has
-   * learned something. markov3 `lr-high`, seed 1: 0.3, 0.9 and 3 all sat on the frequency plateau,
+   * `learnedNothingAt`), which is lowest is noise and says nothing of an edge: the sweep first
+   * widens by one grid step on each side, at most MAX_SWEEP_WIDENINGS times, and is extended
+   * past an edge only once a rate has learned something. markov3 `lr-high`, seed 1: 0.3, 0.9 and 3 all sat on the frequency plateau,
    * the lowest in the middle by noise, and the sweep stopped there, 30× above the rate that
    * trains.
    */
@@ -753,9 +752,8 @@ function trainLengthLoss(t: Trial): number {
  * The sweep's best trial by held-out loss, the one the length experiment and the capacity
  * alternative start from. When no trial of the sweep has learned anything (held-out loss at
  * the training length at or above `learnedNothingAt`, the frequency baseline's less its
- * margin), which of them is lowest
- * is noise, and the sweep's extension past an edge chases that noise: the trial at the
- * recipe's own rate `lr` is kept. copy `short`, seed 1: every rate at 80 steps sits on the ln 16
+ * margin), which of them is lowest is noise, and the sweep's extension past an edge chases
+ * that noise: the trial at the recipe's own rate `lr` is kept. copy `short`, seed 1: every rate at 80 steps sits on the ln 16
  * plateau, and the extension had taken the best to a rate that learned nothing at 16× the steps.
  */
 export function sweepBest(sweep: Trial[], lr: number, learnedNothingAt: number): Trial {
