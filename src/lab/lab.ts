@@ -661,9 +661,9 @@ export class Lab {
    * rate has learned anything (held-out loss at the training length at or above
    * `learnedNothingAt`), which is lowest is noise and says nothing of an edge: the sweep first
    * widens by one grid step on each side, at most MAX_SWEEP_WIDENINGS times, and is extended
-   * past an edge only once a rate has learned something. markov3 `lr-high`, seed 1: 0.3, 0.9 and 3 all sat on the frequency plateau,
-   * the lowest in the middle by noise, and the sweep stopped there, 30× above the rate that
-   * trains.
+   * past an edge only once a rate has learned something. markov3 `lr-high`, seed 1: 0.3, 0.9
+   * and 3 all sat on the frequency plateau, the lowest in the middle by noise, and the sweep
+   * stopped there, 30× above the rate that trains.
    */
   plannedSweep(config: TrainConfig, context?: CaseContext, learnedNothingAt?: number): Promise<Trial[]> {
     return this.sweep(config, (t) => t.heldoutLoss, context, learnedNothingAt);
