@@ -64,7 +64,7 @@ describe('ladder lab (command line)', () => {
     const full = ladder([...args, '--seed', '1', '--json']);
     expect(full.status, full.stderr).toBe(0);
     expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(3);
-    // Two cases trained in full through the command line: on a 2-core machine shared with
+    // Two `--quick` cases trained through the command line: on a 2-core machine shared with
     // other training, the test took 313 s and timed out at 300.
   }, 600_000);
 });
