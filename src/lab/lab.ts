@@ -392,7 +392,7 @@ export class Lab {
     let instantiationEstimate: TermEstimate | undefined;
     /** Runs of another concept family ladder trained (the concept study's other family). */
     let otherFamily: Trial[] = [];
-    /** The architecture study's runs of each arm at the run's own seed (recipe's steps). */
+    /** The architecture study's runs of each arm at the recipe's steps (`armEstimates` keeps the run's seed). */
     let ownArm: Trial[] = [];
     let otherArm: Trial[] = [];
     const studyId = `lab/${worldName}/${fault.name}/seed${seed}`;
@@ -414,8 +414,8 @@ export class Lab {
       // The lab's objective is the eval loss (the budget is in nats), the score the sweeps extend by.
       const objective: StudyConfig = { objective: { metric: 'eval/loss', direction: 'lower' } };
       ({ trials: studyTrials, diagnosis, atRecipe: studyAtRecipe } = await this.settledStudy(healthy, armStudy, (trials, extra) => studyDiagnosis(trials, studyId, objective, extra), context));
-      ownArm = studyAtRecipe.filter((t) => sameSpec(t.config.spec, config.spec) && t.config.seed === seed);
-      otherArm = studyAtRecipe.filter((t) => !sameSpec(t.config.spec, config.spec) && t.config.seed === seed);
+      ownArm = studyAtRecipe.filter((t) => sameSpec(t.config.spec, config.spec));
+      otherArm = studyAtRecipe.filter((t) => !sameSpec(t.config.spec, config.spec));
     } else if (fault.study === 'concept') {
       const families = [config.spec.positional, healthy.spec.positional];
       // One size, two rates per family: ALiBi at half the width is still improving at the
@@ -778,6 +778,9 @@ const MAX_SWEEP_EXTENSIONS = 4;
  */
 const MAX_SWEEP_WIDENINGS = 3;
 
+/** A run scored on held-out data, with its seed. */
+type Scored = Pick<Trial, 'heldoutLoss'> & { config: Pick<TrainConfig, 'seed'> };
+
 /**
  * The reachability term ladder estimates, and with an architecture study the instantiation
  * term, from one estimate of L_I: the architecture at its best over everything ladder trained
@@ -788,19 +791,22 @@ const MAX_SWEEP_WIDENINGS = 3;
  * seeds settle its verdict (the comparison against seed noise), not the size of this run's
  * term: taking each arm's best over its three seeds read markov3 `width4` at 0.185 and 0.246
  * (seeds 0, 1) against true terms of 0.297 and 0.457, the width-4 arm's seeds spreading far
- * more than width 16's (docs/lab-grade/README.md). `arms` holds each arm's runs at the run's
- * seed; the other arm at its best stands for L_P.
+ * more than width 16's (docs/lab-grade/README.md). `arms` holds each arm's runs (of any seed:
+ * only the run's own are used); the other arm at its best stands for L_P.
  */
 export function armEstimates(
-  main: Pick<Trial, 'heldoutLoss' | 'heldoutError'>,
+  main: Pick<Trial, 'heldoutLoss' | 'heldoutError'> & { config: Pick<TrainConfig, 'seed'> },
   sweep: readonly Pick<Trial, 'heldoutLoss'>[],
-  arms?: { own: readonly Pick<Trial, 'heldoutLoss'>[]; other: readonly Pick<Trial, 'heldoutLoss'>[] },
+  arms?: { own: readonly Scored[]; other: readonly Scored[] },
 ): { instantiated: number; reachability: TermEstimate; instantiation?: TermEstimate } {
-  const instantiated = Math.min(main.heldoutLoss, minimum([...sweep, ...(arms?.own ?? [])].map((t) => t.heldoutLoss)));
+  const atSeed = (trials: readonly Scored[]) => trials.filter((t) => t.config.seed === main.config.seed);
+  const own = atSeed(arms?.own ?? []);
+  const other = atSeed(arms?.other ?? []);
+  const instantiated = Math.min(main.heldoutLoss, minimum([...sweep, ...own].map((t) => t.heldoutLoss)));
   const errors = [main.heldoutError, main.heldoutError];
   const reachability = termEstimate(main.heldoutLoss - instantiated, errors);
-  if (!arms || arms.other.length === 0) return { instantiated, reachability };
-  return { instantiated, reachability, instantiation: termEstimate(Math.max(0, instantiated - minimum(arms.other.map((t) => t.heldoutLoss))), errors) };
+  if (other.length === 0) return { instantiated, reachability };
+  return { instantiated, reachability, instantiation: termEstimate(Math.max(0, instantiated - minimum(other.map((t) => t.heldoutLoss))), errors) };
 }
 
 function sameSpec(a: ModelSpec, b: ModelSpec): boolean {
