@@ -252,18 +252,22 @@ describe("the sweep's best, where the length experiment starts", () => {
 
 describe('the planned learning-rate sweep', () => {
   const recipe = { ...healthyConfig('markov3', 1), lr: 0.9 };
-  /** A lab whose stand-in trials sit on the plateau (1.32, its lowest by noise at the run's rate) above `trainsBelow`, and learn below it. */
-  async function sweepLab(trainsBelow: number) {
+  /**
+   * A lab whose stand-in trials score `lossAt(lr)` held out (standard error 0.005), at the
+   * training length `atTrainLength(lr)` (by default the same), recording the rates it trained.
+   */
+  async function ratesLab(lossAt: (lr: number) => number, atTrainLength: (lr: number) => number = lossAt) {
     const lab = await Lab.start({ workers: 1 });
     labs.push(lab);
     const rates: number[] = [];
     lab.trial = async (config: TrainConfig) => {
       rates.push(config.lr);
-      const heldoutLoss = config.lr < trainsBelow ? 0.76 + 0.2 * Math.abs(Math.log10(config.lr / 0.03)) : config.lr === 0.9 ? 1.318 : 1.321;
-      return { config, heldoutLoss, heldoutError: 0.005, heldoutAtTrainLength: { loss: heldoutLoss, error: 0.005 } } as unknown as Trial;
+      return { config, heldoutLoss: lossAt(config.lr), heldoutError: 0.005, heldoutAtTrainLength: { loss: atTrainLength(config.lr), error: 0.005 } } as unknown as Trial;
     };
     return { lab, rates };
   }
+  /** Stand-in trials on the plateau (1.32, its lowest by noise at the run's rate) above `trainsBelow`, learning below it. */
+  const sweepLab = (trainsBelow: number) => ratesLab((lr) => (lr < trainsBelow ? 0.76 + 0.2 * Math.abs(Math.log10(lr / 0.03)) : lr === 0.9 ? 1.318 : 1.321));
 
   it('widens on both sides while no rate has learned anything, then follows the best to its edge', async () => {
     const { lab, rates } = await sweepLab(0.2);
@@ -274,15 +278,8 @@ describe('the planned learning-rate sweep', () => {
   });
 
   it('finds the recipe rate of a run at a hundredth of it: widened until 3e-3 learns, then followed to 1e-2', async () => {
-    const lab = await Lab.start({ workers: 1 });
-    labs.push(lab);
-    const rates: number[] = [];
-    lab.trial = async (config: TrainConfig) => {
-      rates.push(config.lr);
-      // A copy-like stand-in: the ln 16 plateau below 2e-3 (lowest at the run's own rate, by noise), then best at 1e-2.
-      const heldoutLoss = config.lr < 2e-3 ? (config.lr === 1e-4 ? 2.771 : 2.772) : 1.4 + 0.3 * Math.abs(Math.log10(config.lr / 1e-2));
-      return { config, heldoutLoss, heldoutError: 0.005, heldoutAtTrainLength: { loss: heldoutLoss, error: 0.005 } } as unknown as Trial;
-    };
+    // A copy-like stand-in: the ln 16 plateau below 2e-3 (lowest at the run's own rate, by noise), then best at 1e-2.
+    const { lab, rates } = await ratesLab((lr) => (lr < 2e-3 ? (lr === 1e-4 ? 2.771 : 2.772) : 1.4 + 0.3 * Math.abs(Math.log10(lr / 1e-2))));
     const trials = await lab.plannedSweep({ ...healthyConfig('copy', 0), lr: 1e-4 }, undefined, 2.74);
     expect(rates.map((r) => Number(r.toPrecision(2)))).toEqual([3e-5, 1e-4, 3e-4, 1e-5, 1e-3, 3e-6, 3e-3, 1e-2, 3e-2]);
     expect(sweepBest(trials, 1e-4, 2.74).config.lr).toBeCloseTo(1e-2);
@@ -302,14 +299,8 @@ describe('the planned learning-rate sweep', () => {
   it('asks whether a rate learned anything at the training length, not at the 4L the budget is held out at', async () => {
     // Learned positions on a length-extrapolation world: well below the frequencies (2.05) at
     // L at every rate, above them at 4L; best at the low edge (0.003), as the tour's case.
-    const lab = await Lab.start({ workers: 1 });
-    labs.push(lab);
-    const rates: number[] = [];
-    lab.trial = async (config: TrainConfig) => {
-      rates.push(config.lr);
-      const atL = 1.3 + 0.05 * Math.abs(Math.log10(config.lr / 1e-3));
-      return { config, heldoutLoss: atL + 0.9, heldoutError: 0.005, heldoutAtTrainLength: { loss: atL, error: 0.005 } } as unknown as Trial;
-    };
+    const atL = (lr: number) => 1.3 + 0.05 * Math.abs(Math.log10(lr / 1e-3));
+    const { lab, rates } = await ratesLab((lr) => atL(lr) + 0.9, atL);
     const recipe = { ...healthyConfig('markov2-extrapolate', 0), lr: 1e-2 };
     const trials = await lab.plannedSweep(recipe, undefined, 2.05 * 0.95);
     // Not widened: the edge is followed (1e-3, 3e-4), and 1e-3 is inside.
