@@ -7,7 +7,7 @@
  */
 import { emptyRun, seriesFromArrays, type HValue, type Run } from '../model/run.js';
 import { createRng } from '../stats/rng.js';
-import type { Engine, Model } from './engine/index.js';
+import type { Engine, Evaluation, Model } from './engine/index.js';
 import type { TrainConfig } from './faults.js';
 import { worldEntry, type World, type WorldEntry } from './worlds/index.js';
 
@@ -143,14 +143,27 @@ class Evaluator {
 
 /** Mean loss of `model` on `sequences` with a standard error from four disjoint quarters (sequences are independent). */
 async function lossWithError(engine: Engine, model: Model, sequences: Int32Array[]): Promise<{ loss: number; error: number }> {
-  return groupedLoss((group) => engine.evaluate(model, group), sequences, 4);
+  return groupedLoss(await engine.evaluate(model, sequences), 4);
 }
 
-/** Mean loss over `groups` disjoint equal groups of `sequences`, and its standard error from the groups' spread. */
-async function groupedLoss(evaluate: (sequences: Int32Array[]) => Promise<{ lossPerToken: number }>, sequences: Int32Array[], groups: number): Promise<{ loss: number; error: number }> {
-  const size = Math.floor(sequences.length / groups);
+/**
+ * Mean loss over `groups` disjoint equal groups of an evaluation's sequences (the first
+ * ⌊n / groups⌋ each, in order), and its standard error from the groups' spread. Each group's
+ * loss is summed token by token in the order the engine sums an evaluation of that group
+ * alone, so that it equals one (bit for bit where the engine's forward batches are the same).
+ */
+export function groupedLoss(evaluation: Pick<Evaluation, 'tokenLosses'>, groups: number): { loss: number; error: number } {
+  const size = Math.floor(evaluation.tokenLosses.length / groups);
   const means: number[] = [];
-  for (let g = 0; g < groups; g++) means.push((await evaluate(sequences.slice(g * size, (g + 1) * size))).lossPerToken);
+  for (let g = 0; g < groups; g++) {
+    let total = 0;
+    let tokens = 0;
+    for (const losses of evaluation.tokenLosses.slice(g * size, (g + 1) * size)) {
+      for (const loss of losses) total += loss;
+      tokens += losses.length;
+    }
+    means.push(total / tokens);
+  }
   const mean = means.reduce((a, b) => a + b, 0) / groups;
   const sd = Math.sqrt(means.reduce((s, m) => s + (m - mean) ** 2, 0) / (groups - 1));
   return { loss: mean, error: sd / Math.sqrt(groups) };
@@ -173,11 +186,13 @@ export async function runTrial(engine: Engine, config: TrainConfig): Promise<Tri
   const train = { loss: new Float64Array(config.steps), lr: new Float64Array(config.steps), grad: new Float64Array(config.steps) };
   const evals = { steps: [] as number[], loss: [] as number[], accuracy: [] as number[] };
   const evaluateAt = new Set(Array.from({ length: config.evaluations + 1 }, (_, i) => Math.round((i * config.steps) / config.evaluations)));
+  let lastEval: Evaluation | undefined;
   const logEval = async (step: number) => {
     const result = await evaluator.evaluate(model, evalSet);
     evals.steps.push(step);
     evals.loss.push(result.lossPerToken);
     evals.accuracy.push(result.accuracy);
+    lastEval = result;
   };
   try {
     // Evaluations happen between steps: the engine pulls each batch from this generator after
@@ -203,9 +218,12 @@ export async function runTrial(engine: Engine, config: TrainConfig): Promise<Tri
     });
     await logEval(config.steps);
     const probes: ProbeResult[] = [];
+    // The evaluation the run reports: its final one at the budget length (the longest probe's, or the eval's).
+    let reportedEvaluation = lastEval!;
     for (const [i, probeLength] of probeLengths.entries()) {
       const r = await evaluator.evaluate(model, probeSets[i]!);
       probes.push({ length: probeLength, loss: r.lossPerToken, accuracy: r.accuracy });
+      reportedEvaluation = r;
     }
     const fresh = await lossWithError(engine, model, world.sample(sequencesFor(FRESH_TOKENS, budgetLength(entry)), budgetLength(entry), createRng(streamSeed(config.seed, 'fresh'))));
     const heldout = await lossWithError(engine, model, world.sample(sequencesFor(HELDOUT_TOKENS, budgetLength(entry)), budgetLength(entry), createRng(streamSeed(config.seed, 'heldout'))));
@@ -234,8 +252,7 @@ export async function runTrial(engine: Engine, config: TrainConfig): Promise<Tri
     }
     run.roles = { trainLoss: 'train/loss', valLoss: 'eval/loss', lr: 'train/lr', gradNorm: 'train/grad_norm', valMetrics: ['eval/accuracy'] };
     const evalLoss = evals.loss.at(-1)!;
-    const reportedSet = probeSets.at(-1) ?? evalSet;
-    const reported = await groupedLoss((group) => evaluator.evaluate(model, group), reportedSet, REPORTED_GROUPS);
+    const reported = groupedLoss(reportedEvaluation, REPORTED_GROUPS);
     return {
       config,
       run,

@@ -3,6 +3,9 @@ import { startEngine, type Engine } from '../../src/lab/engine/index.js';
 import { healthyConfig, runTrial } from '../../src/lab/lab.js';
 import { diagnoseRun } from '../../src/ladder/diagnose.js';
 import { trainDataOutcome } from '../../src/ladder/train-data-gap.js';
+import { groupedLoss } from '../../src/lab/trial.js';
+import { worldEntry } from '../../src/lab/worlds/index.js';
+import { createRng } from '../../src/stats/rng.js';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -51,6 +54,19 @@ describe('lab trials', () => {
     expect(shifted.freshLoss).toBe(plain.freshLoss);
     expect(shifted.evalAccuracy).toBeLessThan(plain.evalAccuracy / 2);
     expect(shifted.evalLoss).toBeGreaterThan(plain.evalLoss + 0.3);
+  });
+
+  it('a grouped standard error from one evaluation equals evaluating each group alone, bit for bit (50 sequences in 8 groups of 6)', async () => {
+    const model = engine.createModel(tiny.spec, 2);
+    const sequences = worldEntry('markov1').create(3).sample(50, 32, createRng(9));
+    const grouped = groupedLoss(await engine.evaluate(model, sequences), 8);
+    const means: number[] = [];
+    for (let g = 0; g < 8; g++) means.push((await engine.evaluate(model, sequences.slice(6 * g, 6 * g + 6))).lossPerToken);
+    model.dispose();
+    const mean = means.reduce((a, b) => a + b, 0) / 8;
+    expect(grouped.loss).toBe(mean);
+    expect(grouped.error).toBe(Math.sqrt(means.reduce((s, m) => s + (m - mean) ** 2, 0) / 7) / Math.sqrt(8));
+    expect(grouped.error).toBeGreaterThan(0);
   });
 
   it('ladder names observation for an eval of 50 sequences, from its small-eval check', async () => {

@@ -56,6 +56,12 @@ export interface Evaluation {
   /** Fraction of predicted tokens whose most probable next token (lowest id on ties) is the true one. */
   accuracy: number;
   tokens: number;
+  /**
+   * The loss of each prediction, sequence by sequence in the order given (sequence i's
+   * prediction of token t+1 at `tokenLosses[i][t]`): what a grouped estimate of the loss's
+   * standard error needs, without evaluating the groups again.
+   */
+  tokenLosses: Float64Array[];
 }
 
 export interface LossAndGradients {

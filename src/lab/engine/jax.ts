@@ -258,12 +258,14 @@ export class JaxEngine implements Engine {
   async evaluate(model: Model, sequences: readonly Int32Array[]): Promise<Evaluation> {
     const jaxModel = asJaxModel(model);
     const { spec } = jaxModel;
-    const byLength = new Map<number, Int32Array[]>();
-    for (const sequence of sequences) {
+    // Sequences grouped by length (one tensor shape each), with their places in the input.
+    const byLength = new Map<number, number[]>();
+    sequences.forEach((sequence, index) => {
       const group = byLength.get(sequence.length) ?? [];
-      group.push(sequence);
+      group.push(index);
       byLength.set(sequence.length, group);
-    }
+    });
+    const tokenLosses = sequences.map((sequence) => new Float64Array(Math.max(0, sequence.length - 1)));
     const longest = Math.max(0, ...byLength.keys());
     const lossSum = new Float64Array(Math.max(0, longest - 1));
     const counts = new Float64Array(lossSum.length);
@@ -272,7 +274,8 @@ export class JaxEngine implements Engine {
     let tokens = 0;
     for (const [length, group] of [...byLength].sort((a, b) => a[0] - b[0])) {
       for (let start = 0; start < group.length; start += EVALUATION_BATCH) {
-        const batch = group.slice(start, start + EVALUATION_BATCH);
+        const indices = group.slice(start, start + EVALUATION_BATCH);
+        const batch = indices.map((index) => sequences[index]!);
         checkBatch(spec, batch, 'evaluate');
         const [inputs, targets] = inputsAndTargets(batch, length);
         const [lossArray, predictionArray] = jaxModel.predict(tree.ref(jaxModel.params), inputs, targets);
@@ -280,8 +283,10 @@ export class JaxEngine implements Engine {
         const predictions = await predictionArray.data();
         const width = length - 1;
         batch.forEach((sequence, row) => {
+          const own = tokenLosses[indices[row]!]!;
           for (let t = 0; t < width; t++) {
             const loss = lossValues[row * width + t]!;
+            own[t] = loss;
             lossSum[t]! += loss;
             counts[t]! += 1;
             total += loss;
@@ -293,7 +298,7 @@ export class JaxEngine implements Engine {
     }
     if (tokens === 0) throw new RangeError('evaluate: no sequence with at least 2 tokens');
     const perPosition = lossSum.map((sum, t) => (counts[t]! > 0 ? sum / counts[t]! : Number.NaN));
-    return { lossPerToken: total / tokens, perPosition, accuracy: correct / tokens, tokens };
+    return { lossPerToken: total / tokens, perPosition, accuracy: correct / tokens, tokens, tokenLosses };
   }
 
   async lossAndGradients(model: Model, batch: Batch): Promise<LossAndGradients> {

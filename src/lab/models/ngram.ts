@@ -49,8 +49,11 @@ export class NgramModel {
 
   /** Adds the counts of every target (tokens 1..n−1) of each sequence. */
   fit(sequences: Iterable<Int32Array>): this {
+    const tokenLosses: Float64Array[] = [];
     for (const sequence of sequences) {
       this.#check(sequence);
+      const own = new Float64Array(Math.max(0, sequence.length - 1));
+      tokenLosses.push(own);
       for (let target = 1; target < sequence.length; target++) {
         const key = this.#key(sequence, target);
         let counts = this.#counts.get(key);
@@ -82,11 +85,15 @@ export class NgramModel {
     let total = 0;
     let correct = 0;
     let tokens = 0;
+    const tokenLosses: Float64Array[] = [];
     for (const sequence of sequences) {
       this.#check(sequence);
+      const own = new Float64Array(Math.max(0, sequence.length - 1));
+      tokenLosses.push(own);
       for (let target = 1; target < sequence.length; target++) {
         const p = this.probabilities(sequence, target, smoothing);
         const loss = -Math.log(p[sequence[target]!]!);
+        own[target - 1] = loss;
         let best = 0;
         for (let w = 1; w < p.length; w++) if (p[w]! > p[best]!) best = w;
         if (best === sequence[target]) correct++;
@@ -98,6 +105,6 @@ export class NgramModel {
     }
     if (tokens === 0) throw new RangeError('n-gram evaluate: no sequence with at least 2 tokens');
     const perPosition = lossSum.map((sum, t) => (counts[t]! > 0 ? sum / counts[t]! : Number.NaN));
-    return { lossPerToken: total / tokens, perPosition, accuracy: correct / tokens, tokens };
+    return { lossPerToken: total / tokens, perPosition, accuracy: correct / tokens, tokens, tokenLosses };
   }
 }

@@ -101,6 +101,20 @@ describe('jax engine: training', () => {
     model.dispose();
   });
 
+  it("gives each prediction's loss sequence by sequence in the order given, lengths interleaved", async () => {
+    const model = engine.createModel(SPEC, 1);
+    const short = arithmetic(7, 5, 3).next().value!;
+    const long = arithmetic(8, 9, 2).next().value!;
+    const mixed = [long[0]!, short[0]!, short[1]!, long[1]!, short[2]!];
+    const evaluation = await engine.evaluate(model, mixed);
+    expect(evaluation.tokenLosses.map((l) => l.length)).toEqual([8, 4, 4, 8, 4]);
+    const alone = await engine.evaluate(model, [short[1]!]);
+    expect(Array.from(evaluation.tokenLosses[2]!)).toEqual(Array.from(alone.tokenLosses[0]!));
+    const all = evaluation.tokenLosses.flatMap((l) => Array.from(l));
+    expect(all.reduce((a, b) => a + b, 0) / all.length).toBeCloseTo(evaluation.lossPerToken, 12);
+    model.dispose();
+  });
+
   it('refuses what it cannot train on, naming it', async () => {
     const model = engine.createModel(SPEC, 1);
     await expect(engine.train(model, [[Int32Array.of(0, 9, 1)]], OPTIONS)).rejects.toThrow('token 9 outside the vocabulary [0, 8)');
