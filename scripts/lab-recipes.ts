@@ -5,11 +5,12 @@
  * world's exact Bayes loss, and the data experiment's two numbers (the final model on its own
  * training sample and on held-out data).
  *
- * Run: `npm run build && node dist/scripts/lab-recipes.js [--worlds markov2,dyck] [--steps 200,400,800] [--lr 0.01,0.03] [--corruption 0.3] [--positional none] [--mixer mlp]`
+ * Run: `npm run build && node dist/scripts/lab-recipes.js [--worlds markov2,dyck] [--steps 200,400,800] [--lr 0.01,0.03] [--corruption 0.3] [--positional none] [--mixer mlp] [--width 32 --heads 4]`
  * (about 4 minutes for the defaults on 2 cores). Trials are seeded: the figures reproduce.
  */
 import { parseArgs } from 'node:util';
 import { healthyConfig } from '../src/lab/lab.js';
+import { resolveSpec } from '../src/lab/models/spec.js';
 import { startRunner } from '../src/lab/pool.js';
 import { budgetLength } from '../src/lab/trial.js';
 import { worldEntry } from '../src/lab/worlds/index.js';
@@ -31,6 +32,8 @@ try {
     seed: { type: 'string', default: '0' },
     positional: { type: 'string' },
     mixer: { type: 'string' },
+    width: { type: 'string' },
+    heads: { type: 'string' },
   },
   });
 } catch (error) {
@@ -58,6 +61,32 @@ const positional = values.positional;
 if (positional !== undefined && !['learned', 'sinusoidal', 'alibi', 'none'].includes(positional)) refuse(`--positional: ${positional} is not one of learned, sinusoidal, alibi, none`);
 const mixer = values.mixer;
 if (mixer !== undefined && !['attention', 'mlp'].includes(mixer)) refuse(`--mixer: ${mixer} is not one of attention, mlp`);
+const size = (name: 'width' | 'heads') => {
+  const text = values[name];
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) refuse(`--${name}: ${text} is not a positive integer`);
+  return value;
+};
+const width = size('width');
+const heads = size('heads');
+/** The healthy spec with the options' changes; a spec the models refuse is refused here, before anything trains. */
+const specOf = (healthy: ReturnType<typeof healthyConfig>) => {
+  const spec = {
+    ...healthy.spec,
+    ...(positional === undefined ? {} : { positional: positional as typeof healthy.spec.positional }),
+    ...(mixer === undefined ? {} : { mixer: mixer as typeof healthy.spec.mixer }),
+    ...(width === undefined ? {} : { width }),
+    ...(heads === undefined ? {} : { heads }),
+  };
+  try {
+    resolveSpec(spec);
+  } catch (error) {
+    refuse(`--width/--heads: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return spec;
+};
+for (const world of worlds) specOf(healthyConfig(world, seed));
 const runner = await startRunner();
 const jobs: Promise<void>[] = [];
 for (const world of worlds) {
@@ -68,11 +97,7 @@ for (const world of worlds) {
       for (const corruption of plan.corruption) {
         // The recipe's own warmup fraction at these steps (1/10 for ordinary worlds, 1/12 for the extrapolation variants).
         const healthy = healthyConfig(world, seed, { steps });
-        const spec = {
-          ...healthy.spec,
-          ...(positional === undefined ? {} : { positional: positional as typeof healthy.spec.positional }),
-          ...(mixer === undefined ? {} : { mixer: mixer as typeof healthy.spec.mixer }),
-        };
+        const spec = specOf(healthy);
         const config = { ...healthy, spec, lr, corruption };
         jobs.push(
           runner.run(config).then((t) => {
@@ -82,6 +107,8 @@ for (const world of worlds) {
                 world,
                 positional: spec.positional,
                 mixer: spec.mixer,
+                width: spec.width,
+                heads: spec.heads,
                 steps,
                 lr,
                 corruption,
