@@ -49,11 +49,8 @@ export class NgramModel {
 
   /** Adds the counts of every target (tokens 1..n−1) of each sequence. */
   fit(sequences: Iterable<Int32Array>): this {
-    const tokenLosses: Float64Array[] = [];
     for (const sequence of sequences) {
       this.#check(sequence);
-      const own = new Float64Array(Math.max(0, sequence.length - 1));
-      tokenLosses.push(own);
       for (let target = 1; target < sequence.length; target++) {
         const key = this.#key(sequence, target);
         let counts = this.#counts.get(key);

@@ -18,6 +18,7 @@ describe('n-gram baseline (add-k)', () => {
     const second = -Math.log(1.5 / 3.5); // 1 → 0
     expect(evaluation.lossPerToken).toBeCloseTo((first + second) / 2, 14);
     expect(Array.from(evaluation.perPosition)).toEqual([first, second]);
+    expect(evaluation.tokenLosses.map((l) => Array.from(l))).toEqual([[first, second]]);
     expect(evaluation.accuracy).toBe(1); // after 1, the tie {0, 1} goes to 0, which is right
     expect(evaluation.tokens).toBe(2);
   });
