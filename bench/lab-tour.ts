@@ -6,7 +6,7 @@
 import { startEngine } from '../src/lab/engine/index.js';
 import { healthyConfig, Lab, runTrial } from '../src/lab/lab.js';
 import { caseToJson, gradeOf, runCases, tourCases } from '../src/lab/tour.js';
-import { figure, type Benchmark } from './harness.js';
+import { bestOf, figure, type Benchmark } from './harness.js';
 
 const TARGET_SECONDS = 180;
 
@@ -15,17 +15,14 @@ const REFERENCE_STEPS = 50;
 
 /**
  * Seconds of one short lab trial (markov1's healthy configuration at REFERENCE_STEPS steps,
- * its evaluations included) on one thread of this machine, the second of two so that the
- * kernels are compiled: the tour's cost in units of the machine's own speed, which compares
+ * its evaluations included) on one thread of this machine, the better of two (the first
+ * compiles the kernels): the tour's cost in units of the machine's own speed, which compares
  * across machines where the wall time does not (two Intel runs a day apart: 302 and 422 s).
  */
 async function referenceTrialSeconds(): Promise<number> {
   const engine = await startEngine();
   const config = healthyConfig('markov1', 0, { steps: REFERENCE_STEPS });
-  await runTrial(engine, config);
-  const started = performance.now();
-  await runTrial(engine, config);
-  return (performance.now() - started) / 1000;
+  return (await bestOf(2, () => runTrial(engine, config))).seconds;
 }
 
 export const labTourBenchmark: Benchmark = {
