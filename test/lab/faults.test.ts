@@ -42,9 +42,9 @@ describe('lab faults', () => {
     expect(fault.apply(base).spec.positional).toBe('learned');
   });
 
-  it('the MLP over positions is injected on the copy worlds and the two lookup worlds, which host nothing else', () => {
-    expect(WORLD_NAMES.filter((w) => faultApplies(faultByName('mlp-mixer'), w))).toEqual(['copy', 'copy-noisy', 'induction', 'recall']);
-    for (const world of ['induction', 'recall']) expect(FAULT_NAMES.filter((f) => faultApplies(faultByName(f), world))).toEqual(['none', 'mlp-mixer']);
+  it('the MLP over positions is injected on the copy worlds and the three lookup worlds, which host nothing else', () => {
+    expect(WORLD_NAMES.filter((w) => faultApplies(faultByName('mlp-mixer'), w))).toEqual(['copy', 'copy-noisy', 'induction', 'recall', 'lookup']);
+    for (const world of ['lookup', 'induction', 'recall']) expect(FAULT_NAMES.filter((f) => faultApplies(faultByName(f), world))).toEqual(['none', 'mlp-mixer']);
     // The copy worlds keep every ordinary fault.
     expect(FAULT_NAMES.filter((f) => faultApplies(faultByName(f), 'copy'))).toEqual(FAULT_NAMES.filter((f) => f !== 'learned-positions'));
   });

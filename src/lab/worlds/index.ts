@@ -1,6 +1,6 @@
 /**
- * The lab's worlds by name, with defaults sized for a 2-core CPU lab (vocabularies ≤ 32,
- * sequences ≤ 64 tokens). Each entry builds its world from a seed (the seed fixes random
+ * The lab's worlds by name, with defaults sized for a 2-core CPU lab (vocabularies ≤ 32, but
+ * lookup's 80: one token per key-value entry; sequences ≤ 64 tokens). Each entry builds its world from a seed (the seed fixes random
  * tables; worlds without tables ignore it) and says which lengths to train and evaluate at:
  * ordinary worlds train and evaluate at one length; the `-extrapolate` variants train at L and
  * evaluate at 2L and 4L.
@@ -8,6 +8,7 @@
 import { copyWorld } from './copy.js';
 import { dyckWorld } from './dyck.js';
 import { recallWorld } from './recall.js';
+import { lookupWorld } from './lookup.js';
 import { inductionWorld } from './induction.js';
 import { randomMarkovWorld } from './markov.js';
 import type { World } from './world.js';
@@ -19,6 +20,7 @@ export { copyWorld, type CopyWorld, type CopyOptions } from './copy.js';
 export { dyckWorld, type DyckWorld, type DyckOptions } from './dyck.js';
 export { inductionWorld, type InductionWorld, type InductionOptions } from './induction.js';
 export { recallWorld, type RecallWorld, type RecallOptions } from './recall.js';
+export { lookupWorld, type LookupWorld, type LookupOptions } from './lookup.js';
 export { extrapolationTable, type ExtrapolationTable, type ExtrapolationLength } from './extrapolation.js';
 export { trueSampleLoss, type SampleLoss } from './monte-carlo.js';
 
@@ -96,6 +98,13 @@ export const WORLDS = {
     trainLength: 32,
     evalLengths: [32],
     graded: false,
+  },
+  lookup: {
+    name: 'lookup',
+    description: 'keyed lookup: 6 table entries (a key of 8 and a value of 8 in one token), then queries, each a context key and its value',
+    create: () => lookupWorld({ keys: 8, values: 8, entries: 6, name: 'lookup' }),
+    trainLength: 16,
+    evalLengths: [16],
   },
   dyck: {
     name: 'dyck',

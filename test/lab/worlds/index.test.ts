@@ -12,6 +12,7 @@ const RECORDED_FINGERPRINTS: Record<string, number> = {
   'copy-noisy': 739455667,
   'induction': 804004559,
   'recall': 1444800267,
+  'lookup': 2327482065,
   'dyck': 1993810436,
   'markov2-extrapolate': 2480365541,
   'copy-extrapolate': 528944325, // since the world became 4 distinct tokens (was 94080609 with 8 drawn with replacement)
@@ -36,7 +37,8 @@ describe('the world registry', () => {
       const world = entry.create(0);
       expect(entry.name).toBe(name);
       expect(world.name).toBe(name);
-      expect(world.vocab).toBeLessThanOrEqual(32);
+      // lookup's 80 (64 key-value entries, 8 queries, 8 answers) is the largest; the rest ≤ 32.
+      expect(world.vocab).toBeLessThanOrEqual(name === 'lookup' ? 80 : 32);
       expect(entry.trainLength).toBeLessThanOrEqual(64);
       for (const length of entry.evalLengths) expect(length).toBeLessThanOrEqual(64);
       // Something to learn: the Bayes loss is below the uniform predictor's ln V.
@@ -51,7 +53,12 @@ describe('the world registry', () => {
   it('grades every world but the two kept to measure the mlp-mixer claim', () => {
     expect(WORLD_NAMES.filter((name) => !GRADED_WORLD_NAMES.includes(name))).toEqual(['induction', 'recall']);
     expect(gradeCases([0]).filter((c) => c.world === 'induction' || c.world === 'recall')).toEqual([]);
-    expect(gradeCases([0]).length).toBe(68);
+    expect(gradeCases([0]).length).toBe(70);
+    // The graded lookup world hosts the healthy case and the fault it was built for.
+    expect(gradeCases([0], ['lookup'])).toEqual([
+      { world: 'lookup', fault: 'none', seed: 0 },
+      { world: 'lookup', fault: 'mlp-mixer', seed: 0 },
+    ]);
     // Named, they are run: the healthy case and the fault they test.
     expect(gradeCases([3], ['recall'])).toEqual([
       { world: 'recall', fault: 'none', seed: 3 },
