@@ -1,7 +1,8 @@
 /**
  * The lab's worlds by name, with defaults sized for a 2-core CPU lab (vocabularies ≤ 32, but
- * lookup's 80: one token per key-value entry; sequences ≤ 64 tokens). Each entry builds its world from a seed (the seed fixes random
- * tables; worlds without tables ignore it) and says which lengths to train and evaluate at:
+ * lookup's 80: one token per key-value entry; sequences ≤ 64 tokens). Each entry builds its
+ * world from a seed (the seed fixes random tables; worlds without tables ignore it) and says
+ * which lengths to train and evaluate at:
  * ordinary worlds train and evaluate at one length; the `-extrapolate` variants train at L and
  * evaluate at 2L and 4L.
  */

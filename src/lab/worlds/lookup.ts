@@ -26,7 +26,7 @@
  *   t ≥ N, t − N odd (an answer):       0
  */
 import type { Rng } from '../../stats/rng.js';
-import { checkInteger, checkLength, meanBayesLoss, sampleSequences, type World } from './world.js';
+import { checkInteger, checkLength, drawUnused, meanBayesLoss, sampleSequences, type World } from './world.js';
 
 export interface LookupOptions {
   /** Keys K. */
@@ -76,17 +76,9 @@ export function lookupWorld(options: LookupOptions): LookupWorld {
     sampleSequences(count, length, (sequence) => {
       used.fill(0);
       for (let t = 0; t < length; t++) {
-        if (t < entries) {
-          // The x-th unused key, x uniform over the K − t left, and a uniform value.
-          let x = rng.integer(0, keys - t);
-          for (let k = 0; k < keys; k++) {
-            if (used[k] === 0 && x-- === 0) {
-              used[k] = 1;
-              sequence[t] = k * values + rng.integer(0, values);
-              break;
-            }
-          }
-        } else if ((t - entries) % 2 === 0) sequence[t] = queryBase + keyOf(sequence[rng.integer(0, entries)]!);
+        // One of the K − t keys left, then a uniform value.
+        if (t < entries) sequence[t] = drawUnused(used, keys - t, rng) * values + rng.integer(0, values);
+        else if ((t - entries) % 2 === 0) sequence[t] = queryBase + keyOf(sequence[rng.integer(0, entries)]!);
         else sequence[t] = answerTo(sequence, t - 1);
       }
     });

@@ -22,7 +22,7 @@
  *   t ≥ 2N, t − 2N odd (an answer):           0
  */
 import type { Rng } from '../../stats/rng.js';
-import { checkInteger, checkLength, meanBayesLoss, sampleSequences, type World } from './world.js';
+import { checkInteger, checkLength, drawUnused, meanBayesLoss, sampleSequences, type World } from './world.js';
 
 export interface RecallOptions {
   /** Key tokens K (ids 0 … K−1). */
@@ -67,17 +67,7 @@ export function recallWorld(options: RecallOptions): RecallWorld {
           if ((t - context) % 2 === 0) sequence[t] = sequence[2 * rng.integer(0, pairs)]!;
           else sequence[t] = answerTo(sequence, t - 1);
         } else if (t % 2 === 1) sequence[t] = keys + rng.integer(0, values);
-        else {
-          // The x-th unused key, x uniform over the K − j left.
-          let x = rng.integer(0, keys - t / 2);
-          for (let k = 0; k < keys; k++) {
-            if (used[k] === 0 && x-- === 0) {
-              used[k] = 1;
-              sequence[t] = k;
-              break;
-            }
-          }
-        }
+        else sequence[t] = drawUnused(used, keys - t / 2, rng); // one of the K − j keys left
       }
     });
 

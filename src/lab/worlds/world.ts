@@ -76,6 +76,21 @@ export function sampleSequences(count: number, length: number, fill: (sequence: 
   return sequences;
 }
 
+/**
+ * One index of `used` not yet marked, uniform over the `left` unmarked ones (the x-th of them,
+ * x drawn once), and marks it: a draw without replacement, as recall's and lookup's keys are.
+ */
+export function drawUnused(used: Uint8Array, left: number, rng: Rng): number {
+  let x = rng.integer(0, left);
+  for (let k = 0; k < used.length; k++) {
+    if (used[k] === 0 && x-- === 0) {
+      used[k] = 1;
+      return k;
+    }
+  }
+  throw new RangeError(`drawUnused: fewer than ${left} unmarked indices`);
+}
+
 /** Refuses a length that has no predicted position (or is not an integer). */
 export function checkLength(length: number, minimum = 2): void {
   if (!Number.isSafeInteger(length) || length < minimum) {
