@@ -118,7 +118,7 @@ export const FINDINGS: Record<string, FindingText> = {
     next: (e) =>
       e.distinguishable
         ? 'the best arm is ahead beyond seed noise'
-        : `do not conclude which arm is better: rerun each arm's best setting with more seeds (the gap needs about ${num(Math.ceil(2 * ((2.8 * Number(e.seedSd)) / Math.max(Number(e.gap), 1e-12)) ** 2))} seeds per arm to show at power 0.8), or accept that the arms are equivalent here`,
+        : `do not conclude which arm is better: rerun each arm's best setting with more seeds (${typeof e.seedsNeeded === 'number' ? `the gap needs ${num(e.seedsNeeded)} seeds per arm to show at power 0.8` : 'a zero gap shows at no number of seeds'}), or accept that the arms are equivalent here`,
   },
   'reachability.untuned-comparison': {
     summary: (e) =>

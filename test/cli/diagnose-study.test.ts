@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { REPO } from '../support/corpus.js';
 import { hasStackTrace, ladder } from '../support/cli.js';
 import { scratch } from '../support/files.js';
+import { seedsForPower } from '../../src/stats/seed-noise.js';
 
 const STUDIES = path.join(REPO, 'test/fixtures/studies');
 
@@ -54,6 +55,17 @@ describe('ladder diagnose on study folders', () => {
     expect(taboo.evidence.plan.perArm).toBe(true);
     expect(Object.values(taboo.evidence.plan.vary)[0]).toHaveLength(5);
     expect(json.verdict.next.join(' ')).toMatch(/tune each arm separately/);
+  });
+
+  it('the seed-noise study names how many seeds per arm its gap needs (Cohen-style power at 0.8)', () => {
+    const json = JSON.parse(ladder(['diagnose', '--json', path.join(STUDIES, 'seed-noise')]).stdout);
+    const finding = json.findings.find((f: { code: string }) => f.code === 'observation.seed-noise');
+    // kaiming_normal 0.8217 against kaiming_uniform 0.8157 at a pooled seed SD near 0.0084 (labels.json):
+    // d ≈ 0.7, about 2 · (2.8 / 0.7)² ≈ 32 seeds per arm; exactly what seedsForPower gives for the evidence.
+    expect(finding.evidence.seedsNeeded).toBe(seedsForPower(finding.evidence.seedSd, finding.evidence.gap));
+    expect(finding.evidence.seedsNeeded).toBeGreaterThan(20);
+    expect(finding.evidence.seedsNeeded).toBeLessThan(60);
+    expect(json.verdict.next.join(' ')).toContain(`the gap needs ${finding.evidence.seedsNeeded} seeds per arm`);
   });
 
   it('--per-run diagnoses each run of a study on its own; a ladder.yaml asking for a study that is not one is a one-line error', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/stats/rng.js';
-import { expectedMaximum, gapVersusSeedNoise, probabilityOfOutperforming, seedSpread } from '../../src/stats/seed-noise.js';
+import { studentTQuantile } from '../../src/stats/distributions.js';
+import { expectedMaximum, gapVersusSeedNoise, probabilityOfOutperforming, seedSpread, seedsForPower } from '../../src/stats/seed-noise.js';
 
 const FIVE_SEEDS = [0.912, 0.905, 0.921, 0.899, 0.915];
 const FOUR_SEEDS = [0.903, 0.91, 0.896, 0.908];
@@ -270,5 +271,51 @@ describe('expectedMaximum', () => {
     expect(() => expectedMaximum([0.5, Number.POSITIVE_INFINITY])).toThrow(RangeError);
     expect(() => expectedMaximum([0.5], { maxTrials: 0 })).toThrow(RangeError);
     expect(Array.from(expectedMaximum([0.5]).expectedMax)).toEqual([0.5]);
+  });
+});
+
+describe('seedsForPower', () => {
+  it("reproduces Cohen's table of seeds per arm at α = 0.05 and power 0.8", () => {
+    // Cohen (1988), table 2.4.1: d = 1.0 → 17, 0.8 → 26, 0.5 → 64, 0.2 → 393.
+    expect(seedsForPower(1, 1)).toBe(17);
+    expect(seedsForPower(1, 0.8)).toBe(26);
+    expect(seedsForPower(0.1, 0.05)).toBe(64);
+    expect(Math.abs(seedsForPower(1, 0.2) - 393)).toBeLessThanOrEqual(1);
+    expect(seedsForPower(1, -1)).toBe(17);
+    // Power 0.9 at d = 1: Cohen's table 2.4.1 gives 23.
+    expect(seedsForPower(1, 1, { power: 0.9 })).toBe(23);
+    expect(seedsForPower(0.001, 1)).toBe(2);
+    expect(seedsForPower(0, 0)).toBe(2);
+    expect(seedsForPower(1, 0)).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('gives a t test about the power it asks for (seeded simulation)', () => {
+    const rng = createRng(16);
+    for (const d of [1, 1.5, 2]) {
+      const n = seedsForPower(1, d);
+      const t = studentTQuantile(0.975, 2 * n - 2);
+      let rejected = 0;
+      const repetitions = 4000;
+      for (let r = 0; r < repetitions; r++) {
+        const a = Array.from({ length: n }, () => d + rng.normal());
+        const b = Array.from({ length: n }, () => rng.normal());
+        const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+        const ma = mean(a);
+        const mb = mean(b);
+        const pooled = Math.sqrt((a.reduce((s, x) => s + (x - ma) ** 2, 0) + b.reduce((s, x) => s + (x - mb) ** 2, 0)) / (2 * n - 2));
+        if (Math.abs(ma - mb) / (pooled * Math.sqrt(2 / n)) > t) rejected++;
+      }
+      // At least the power asked for, and not far above it (n is the smallest that reaches it); the
+      // Monte Carlo standard error is 0.0065, so 0.78 is 3 of them under 0.8.
+      expect(rejected / repetitions).toBeGreaterThan(0.78);
+      expect(rejected / repetitions).toBeLessThan(0.9);
+    }
+  });
+
+  it('refuses a bad power, confidence or SD', () => {
+    expect(() => seedsForPower(1, 1, { power: 1 })).toThrow(RangeError);
+    expect(() => seedsForPower(1, 1, { confidence: 1.5 })).toThrow(RangeError);
+    expect(() => seedsForPower(-1, 1)).toThrow(RangeError);
+    expect(() => seedsForPower(1, Number.NaN)).toThrow(RangeError);
   });
 });

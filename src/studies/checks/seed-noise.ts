@@ -5,10 +5,12 @@
  * the gap's t interval includes 0, so the study cannot tell which arm is better — whatever
  * it concludes about the scientific hyperparameter is not yet observed. When each arm has 3
  * seeds or more at its best, P(A > B) over paired seeds with its percentile bootstrap interval
- * is added (Bouthillier's measure). Only for plain arms: ablations, sizes and concept families
- * are judged by their own checks, and arms not tuned for their learning rate by the taboo.
+ * is added (Bouthillier's measure), and always the seeds per arm the gap needs to show at
+ * power 0.8 (`seedsNeeded`, from `seedsForPower` in src/stats/seed-noise.ts). Only for plain
+ * arms: ablations, sizes and concept families are judged by their own checks, and arms not
+ * tuned for their learning rate by the taboo.
  */
-import { probabilityOfOutperforming } from '../../stats/seed-noise.js';
+import { probabilityOfOutperforming, seedsForPower } from '../../stats/seed-noise.js';
 import { defineStudyCheck } from '../check.js';
 import { bestArm, compareArms, settingValues } from '../compare-arms.js';
 import { studyKind } from '../design.js';
@@ -51,6 +53,10 @@ export const seedNoise = defineStudyCheck({
       confidence: t.confidence,
       distinguishable: comparison.distinguishable,
     };
+    // The experiment the finding names: seeds per arm for the gap to show against this noise at
+    // power 0.8 (null for a zero gap, which no number of seeds shows).
+    const needed = seedsForPower(comparison.noise.sd, comparison.gap, { confidence: t.confidence });
+    evidence.seedsNeeded = Number.isFinite(needed) ? needed : null;
     const a = settingValues(comparison.better.best);
     const b = settingValues(comparison.worse.best);
     const pairs = Math.min(a.length, b.length);
