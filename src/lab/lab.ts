@@ -293,6 +293,8 @@ export interface LabOptions {
   workers?: number;
   /** Overrides of LENGTH_EXPERIMENT's limits. */
   lengthExperiment?: Partial<typeof LENGTH_EXPERIMENT>;
+  /** Overrides of SEED_EXPERIMENT's limit. */
+  seedExperiment?: Partial<typeof SEED_EXPERIMENT>;
 }
 
 function minimum(values: number[]): number {
@@ -652,7 +654,18 @@ export class Lab {
         context,
       );
       const spikes = spikesOutcome(spiking, [...trials, ...remedies]);
-      if (spikes) diagnosis = judge(trials, [...extra, spikes]);
+      if (spikes) {
+        extra.push(spikes);
+        diagnosis = judge(trials, extra);
+      }
+    }
+    // The seed experiment observation.seed-noise names: the two compared settings rerun at new
+    // seeds until each has the seeds its gap needs at power 0.8, when that is within the limit;
+    // the study is judged again with them (the same checks, on more seeds).
+    const reseeds = seedExperiment(diagnosis.findings, trials, { ...SEED_EXPERIMENT, ...this.options.seedExperiment }.maxSeedsPerArm);
+    if (reseeds.length > 0) {
+      trials = [...trials, ...(await this.trials(reseeds, context))];
+      diagnosis = judge(trials, extra);
     }
     return { trials, diagnosis, atRecipe };
   }
@@ -763,6 +776,46 @@ export function sweepBest(sweep: Trial[], lr: number, learnedNothingAt: number):
   const best = sweep.reduce((a, b) => (b.heldoutLoss < a.heldoutLoss ? b : a));
   if (sweep.some((t) => trainLengthLoss(t) < learnedNothingAt)) return best;
   return sweep.find((t) => t.config.lr === lr) ?? best;
+}
+
+/** The seed experiment's limit (seedExperiment; overridden through LabOptions.seedExperiment). */
+export const SEED_EXPERIMENT: { readonly maxSeedsPerArm: number } = {
+  /**
+   * At most 12 seeds per compared setting: enough for a gap of 1.2 seed SDs to show at power
+   * 0.8 (Cohen's d = 1.2; `seedsForPower`). lookup `mlp-mixer`, seed 0, asked for 11 (a gap of
+   * 0.126 against a seed SD of 0.098 after the study's doubling). A study asking for more is
+   * told its gap is below what it can afford to resolve: 12 seeds a side are 18 runs beyond
+   * the study's three, about what the whole study cost.
+   */
+  maxSeedsPerArm: 12,
+};
+
+/**
+ * The configs the seed experiment trains: when observation.seed-noise is a warning (the gap
+ * between the two best arms is inside seed noise) and names at most `maxSeedsPerArm` seeds per
+ * arm (`seedsNeeded`), each compared setting (the finding's runs, grouped by everything but the
+ * seed) gets new seeds, counting up from its highest, until it has that many. None otherwise:
+ * a clear comparison, a zero gap (no number of seeds shows it) or one needing more seeds than
+ * the limit.
+ */
+export function seedExperiment(findings: readonly Finding[], trials: readonly Trial[], maxSeedsPerArm: number): TrainConfig[] {
+  const finding = findings.find((f) => f.code === 'observation.seed-noise' && f.severity !== 'info');
+  const needed = finding?.evidence.seedsNeeded;
+  if (!finding || typeof needed !== 'number' || needed > maxSeedsPerArm) return [];
+  const settingKey = (config: TrainConfig) => JSON.stringify({ ...config, seed: null });
+  const compared = new Map<string, TrainConfig>();
+  for (const t of trials) if (finding.runs.includes(t.run.id)) compared.set(settingKey(t.config), t.config);
+  const configs: TrainConfig[] = [];
+  for (const [key, config] of compared) {
+    const seeds = new Set(trials.filter((t) => settingKey(t.config) === key).map((t) => t.config.seed));
+    let next = Math.max(...seeds) + 1;
+    for (let count = seeds.size; count < needed; count++) {
+      while (seeds.has(next)) next++;
+      seeds.add(next);
+      configs.push({ ...config, seed: next });
+    }
+  }
+  return configs;
 }
 
 /** Seeds added at each arm's best setting (seed + k): three seeds per arm in all. */
