@@ -7,7 +7,7 @@ import { LAYERS, type Layer } from '../ladder/layers.js';
 import { evidenceToJson } from '../ladder/to-json.js';
 import { MAX_RELATIVE_ERROR, relativeError } from './budget.js';
 import { faultApplies, FAULT_NAMES, faultByName } from './faults.js';
-import type { Lab, LabCase, ProbeResult } from './lab.js';
+import { healthyConfig, type Lab, type LabCase, type ProbeResult } from './lab.js';
 import { GRADED_WORLD_NAMES } from './worlds/index.js';
 
 export const LAB_SCHEMA = 'ladder.lab/v1';
@@ -143,9 +143,35 @@ export function isInert(c: LabCaseJson): boolean {
   return term !== null && total !== null && term <= MAX_RELATIVE_ERROR * Math.abs(total);
 }
 
+/**
+ * Whether a case's instantiation verdict is about the other arm: its architecture study's
+ * tuned comparison (a warning) names the faulty run's own arm as the better one, so the layer
+ * that fails is the healthy arm's. copy-noisy `mlp-mixer`, seed 0: with eight seeds a side
+ * (the seed experiment) the MLP over positions beat attention by 0.062 nats beyond seed noise
+ * (3.8 %), and the study's verdict was instantiation: the injected layer, but not a fault of
+ * this run. The grade counts it as a miss. Arms are labelled by the spec fields that differ
+ * (`mixer=mlp`, `width=4, heads=1`).
+ */
+export function indictsOtherArm(c: LabCaseJson): boolean {
+  if (c.verdict !== 'instantiation' || !c.diagnosis || !(FAULT_NAMES as readonly string[]).includes(c.fault)) return false;
+  const comparison = c.diagnosis.findings.find((f) => f.code === 'instantiation.tuned-comparison' && f.severity !== 'info');
+  const better = (comparison?.evidence as Record<string, unknown> | undefined)?.better;
+  if (typeof better !== 'string') return false;
+  const spec = faultByName(c.fault).apply(healthyConfig(c.world, c.seed)).spec as unknown as Record<string, unknown>;
+  return better.split(', ').every((pair) => {
+    const [key, value] = pair.split('=');
+    return key !== undefined && key in spec && String(spec[key]) === value;
+  });
+}
+
+/** Whether ladder's verdict on a case names its injected layer (and, for an instantiation verdict, the faulty run's arm). */
+export function verdictRight(c: LabCaseJson): boolean {
+  return c.verdict === c.injectedLayer && !indictsOtherArm(c);
+}
+
 /** The grade of cases, from their `ladder.lab/v1` form (so that recorded cases grade like fresh ones). */
 export function gradeOf(cases: LabCaseJson[]): Grade {
-  const correct = cases.filter((c) => c.verdict === c.injectedLayer).length;
+  const correct = cases.filter(verdictRight).length;
   const healthy = cases.filter((c) => c.injectedLayer === 'none');
   const inert = cases.filter(isInert);
   const measurable = cases.filter((c) => !isInert(c));
@@ -179,7 +205,7 @@ export function gradeOf(cases: LabCaseJson[]): Grade {
   for (const c of cases) {
     const entry = (byFault[c.fault] ??= { cases: 0, correct: 0, verdicts: {} });
     entry.cases++;
-    if (c.verdict === c.injectedLayer) entry.correct++;
+    if (verdictRight(c)) entry.correct++;
     entry.verdicts[c.verdict] = (entry.verdicts[c.verdict] ?? 0) + 1;
   }
   return {
@@ -191,7 +217,7 @@ export function gradeOf(cases: LabCaseJson[]): Grade {
     terms,
     byFault,
     misses: cases
-      .filter((c) => c.verdict !== c.injectedLayer)
+      .filter((c) => !verdictRight(c))
       .map((c) => ({
         world: c.world,
         fault: c.fault,
@@ -212,7 +238,7 @@ export function gradeOf(cases: LabCaseJson[]): Grade {
     })),
     measurable: {
       cases: measurable.length,
-      correct: measurable.filter((c) => c.verdict === c.injectedLayer).length,
+      correct: measurable.filter(verdictRight).length,
     },
   };
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appendRecord, readRecord, recordKey } from '../../src/lab/record.js';
 import { formatGrade } from '../../src/cli/commands/lab.js';
-import { gradeOf, type LabCaseJson } from '../../src/lab/tour.js';
+import { gradeOf, indictsOtherArm, verdictRight, type LabCaseJson } from '../../src/lab/tour.js';
 
 /** A case as `ladder.lab/v1` writes it: total gap 1, true terms and estimates given per layer. */
 function labCase(fault: string, injected: LabCaseJson['injectedLayer'], verdict: string, truth: number[], estimate: (number | null)[], halfWidth = 0.05): LabCaseJson {
@@ -118,5 +118,27 @@ describe('gradeOf', () => {
     const text = formatGrade(explained, { color: false });
     expect(text).toContain('misses:\n  markov1 · none (seed 0): injected none, ladder says instantiation — width 4 is worse\n');
     expect(formatGrade(gradeOf([cases[0]!]), { color: false })).not.toContain('misses');
+  });
+
+  it('counts an instantiation verdict as a miss when the study finds the faulty arm the better one', () => {
+    const comparison = (better: string, worse: string, severity = 'warning') => ({
+      summary: `${worse} is worse than ${better}`,
+      findings: [{ code: 'instantiation.tuned-comparison', layer: 'instantiation' as const, severity, runs: [], summary: '', evidence: { better, worse } }],
+    });
+    const base = labCase('mlp-mixer', 'instantiation', 'instantiation', [0, 0.2, 0.8, 0], [0, 0.2, 0.8, 0]);
+    // copy-noisy · mlp-mixer, seed 0: attention (the healthy arm) is the worse one.
+    const otherArm = { ...base, world: 'copy-noisy', diagnosis: comparison('mixer=mlp', 'mixer=attention') };
+    const ownArm = { ...base, world: 'copy-noisy', diagnosis: comparison('mixer=attention', 'mixer=mlp') };
+    const width = { ...labCase('width4', 'instantiation', 'instantiation', [0, 0.2, 0.8, 0], [0, 0.2, 0.8, 0]), diagnosis: comparison('width=16, heads=2', 'width=4, heads=1') };
+    const widthReversed = { ...width, diagnosis: comparison('width=4, heads=1', 'width=16, heads=2') };
+    expect([otherArm, ownArm, width, widthReversed].map(indictsOtherArm)).toEqual([true, false, false, true]);
+    expect([otherArm, ownArm, width, widthReversed].map(verdictRight)).toEqual([false, true, true, false]);
+    // An info comparison (within the practical margin) does not make the verdict; nor does a record without a diagnosis.
+    expect(indictsOtherArm({ ...otherArm, diagnosis: comparison('mixer=mlp', 'mixer=attention', 'info') })).toBe(false);
+    expect(verdictRight(base)).toBe(true);
+    const grade = gradeOf([otherArm, ownArm]);
+    expect(grade).toMatchObject({ cases: 2, correct: 1 });
+    expect(grade.byFault['mlp-mixer']).toEqual({ cases: 2, correct: 1, verdicts: { instantiation: 2 } });
+    expect(grade.misses).toEqual([expect.objectContaining({ world: 'copy-noisy', verdict: 'instantiation', summary: 'mixer=attention is worse than mixer=mlp' })]);
   });
 });

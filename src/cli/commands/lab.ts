@@ -4,7 +4,7 @@ import { diagnosisToJson } from '../../ladder/to-json.js';
 import { faultApplies, faultByName, FAULT_NAMES, FAULTS } from '../../lab/faults.js';
 import { healthyConfig, Lab, type LabCase } from '../../lab/lab.js';
 import { appendRecord, readRecord, recordKey } from '../../lab/record.js';
-import { caseToJson, gradeCases, gradeOf, labToJson, runCases, tourCases, type CaseSpec, type Grade, type LabCaseJson } from '../../lab/tour.js';
+import { caseToJson, gradeCases, gradeOf, labToJson, runCases, tourCases, verdictRight, type CaseSpec, type Grade, type LabCaseJson } from '../../lab/tour.js';
 import { worldEntry, WORLD_NAMES, WORLDS } from '../../lab/worlds/index.js';
 import { UsageError } from '../errors.js';
 import { paint, table, type Terminal } from '../terminal.js';
@@ -44,7 +44,7 @@ Options:
 const f3 = (x: number | null) => (x === null || !Number.isFinite(x) ? '—' : (x >= 0 ? ' ' : '') + x.toFixed(3));
 
 export function formatCase(c: LabCase, term: Pick<Terminal, 'color'>): string {
-  const ok = c.verdict === c.injectedLayer;
+  const ok = verdictRight(caseToJson(c));
   const mark = ok ? paint(term, 'green', 'right') : paint(term, 'red', 'wrong');
   const findings = c.diagnosis.findings.filter((f) => f.severity !== 'info').map((f) => f.code);
   let text = `${paint(term, 'bold', `${c.world} · ${c.fault}`)} (seed ${c.seed}): injected ${c.injectedLayer}, ladder says ${paint(term, 'bold', c.verdict)} — ${mark}\n`;
@@ -241,7 +241,7 @@ export async function labCommand(args: string[], term: Terminal): Promise<number
   if (values.json) term.out(`${JSON.stringify(labToJson(all, seconds, grade), null, 2)}\n`);
   else {
     if (grade) term.out(formatGrade(grade, term));
-    term.out(`${all.filter((c) => c.verdict === c.injectedLayer).length}/${all.length} verdicts name the injected layer; ${seconds.toFixed(0)} s${resumed.length > 0 ? ` (${resumed.length} cases from ${values.record})` : ''}\n`);
+    term.out(`${all.filter(verdictRight).length}/${all.length} verdicts right; ${seconds.toFixed(0)} s${resumed.length > 0 ? ` (${resumed.length} cases from ${values.record})` : ''}\n`);
   }
   if (html !== undefined) {
     const items = results.map((c) => {
