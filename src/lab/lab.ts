@@ -802,7 +802,8 @@ export function seedExperiment(findings: readonly Finding[], trials: readonly Tr
   const finding = findings.find((f) => f.code === 'observation.seed-noise' && f.severity !== 'info');
   const needed = finding?.evidence.seedsNeeded;
   if (!finding || typeof needed !== 'number' || needed > maxSeedsPerArm) return [];
-  const settingKey = (config: TrainConfig) => JSON.stringify({ ...config, seed: null });
+  // A setting is everything but the seed (seeds are never negative).
+  const settingKey = (config: TrainConfig) => configKey({ ...config, seed: -1 });
   const compared = new Map<string, TrainConfig>();
   for (const t of trials) if (finding.runs.includes(t.run.id)) compared.set(settingKey(t.config), t.config);
   const configs: TrainConfig[] = [];
